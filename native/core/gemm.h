@@ -1,0 +1,30 @@
+// Single-precision matrix product, row-major:
+//   C = alpha * op(A) * op(B) + beta * C,  op(A) is m x k, op(B) is k x n.
+// With trans_a, A is stored k x m (lda >= m); otherwise m x k (lda >= k).
+// With trans_b, B is stored n x k (ldb >= k); otherwise k x n (ldb >= n).
+// beta == 0 means C is write-only (its old contents, even NaN, are ignored).
+// Multi-threaded over the compute pool; work is split over rows/columns of C
+// only (never over k), so results do not depend on the thread count.
+#pragma once
+#include <cstddef>
+
+#include "../kernels/math_kernels.h"
+
+namespace simdnn {
+
+// Applied to every element of C after the product, while the tile is hot:
+//   z = C + bias[j];  C = z (pre-activation);  act_out = act(z).
+// If act_out is nullptr the activation is applied in place in C.
+// Softmax is applied row-wise and needs the whole row: it is done after the
+// product, row by row.
+struct GemmEpilogue {
+  const float* bias = nullptr;  // n values, or nullptr
+  Act act = Act::Linear;
+  float* act_out = nullptr;  // m x n with leading dimension ld_act_out, or nullptr
+  size_t ld_act_out = 0;
+};
+
+void sgemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda,
+           const float* b, size_t ldb, float beta, float* c, size_t ldc, const GemmEpilogue* epilogue = nullptr);
+
+}  // namespace simdnn

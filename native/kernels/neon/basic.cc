@@ -1,0 +1,4 @@
+#include "../basic_kernels.h"
+#include "../vec/vec_neon.h"
+#define SIMDNN_ISA_NS neon
+#include "../generic/basic.inl"

@@ -1,0 +1,6 @@
+#include "../kernels.h"
+namespace simdnn {
+namespace scalar {
+void fill_math(MathKernels&) {}
+}  // namespace scalar
+}  // namespace simdnn
