@@ -1,6 +1,4 @@
-#include "../kernels.h"
-namespace simdnn {
-namespace avx2 {
-void fill_optim(OptimKernels&) {}
-}  // namespace avx2
-}  // namespace simdnn
+#include "../optim_kernels.h"
+#include "../vec/vec_avx2.h"
+#define SIMDNN_ISA_NS avx2
+#include "../generic/optim.inl"

@@ -1,6 +1,4 @@
-#include "../kernels.h"
-namespace simdnn {
-namespace avx512 {
-void fill_optim(OptimKernels&) {}
-}  // namespace avx512
-}  // namespace simdnn
+#include "../optim_kernels.h"
+#include "../vec/vec_avx512.h"
+#define SIMDNN_ISA_NS avx512
+#include "../generic/optim.inl"

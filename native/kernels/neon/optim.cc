@@ -1,6 +1,4 @@
-#include "../kernels.h"
-namespace simdnn {
-namespace neon {
-void fill_optim(OptimKernels&) {}
-}  // namespace neon
-}  // namespace simdnn
+#include "../optim_kernels.h"
+#include "../vec/vec_neon.h"
+#define SIMDNN_ISA_NS neon
+#include "../generic/optim.inl"

@@ -1,6 +1,4 @@
-#include "../kernels.h"
-namespace simdnn {
-namespace scalar {
-void fill_optim(OptimKernels&) {}
-}  // namespace scalar
-}  // namespace simdnn
+#include "../optim_kernels.h"
+#include "../vec/vec_scalar.h"
+#define SIMDNN_ISA_NS scalar
+#include "../generic/optim.inl"
