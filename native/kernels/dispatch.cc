@@ -1,5 +1,6 @@
 // CPU feature detection and the choice of kernel table, done once at load.
 // Built without ISA flags: nothing here may execute an AVX instruction.
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -47,7 +48,7 @@ X86Features detect_x86() {
 struct Registry {
   Kernels tables[4];
   bool available[4] = {false, false, false, false};
-  const Kernels* active = nullptr;
+  std::atomic<const Kernels*> active{nullptr};
   std::string error;
 
   template <typename FillFn>
@@ -149,7 +150,14 @@ const Kernels* kernels_for(Isa isa) {
   return r.available[(int)isa] ? &r.tables[(int)isa] : nullptr;
 }
 
-const Kernels& kernels() { return *registry().active; }
+const Kernels& kernels() { return *registry().active.load(std::memory_order_acquire); }
+
+bool select_isa(Isa isa) {
+  const Kernels* k = kernels_for(isa);
+  if (!k) return false;
+  registry().active.store(k, std::memory_order_release);
+  return true;
+}
 
 const char* dispatch_error() { return registry().error.c_str(); }
 

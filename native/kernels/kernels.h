@@ -43,6 +43,9 @@ SIMDNN_DECLARE_ISA(neon)
 const Kernels* kernels_for(Isa isa);
 // The active table: chosen once (fastest supported, or SIMDNN_ISA), then fixed.
 const Kernels& kernels();
+// Switches the active table (tests use it to run every path in one process).
+// Returns false when the ISA is unavailable. Not meant for use during a job.
+bool select_isa(Isa isa);
 // Error text when SIMDNN_ISA asked for something this CPU cannot run; empty if fine.
 const char* dispatch_error();
 // Whether this CPU (and OS) can run the given ISA.

@@ -1,0 +1,57 @@
+/** Library-wide settings and facts: info, threads, the global seed. */
+import { createRequire } from 'node:module';
+import { native, prebuilt } from './native.js';
+import { checkInteger } from './validate.js';
+
+const require = createRequire(import.meta.url);
+const pkg = require('../package.json') as { version: string };
+
+export interface Info {
+  /** simdnn's version. */
+  version: string;
+  /** The kernel set in use: the fastest this CPU supports, or the one forced with `SIMDNN_ISA`. */
+  isa: 'avx512' | 'avx2' | 'neon' | 'scalar';
+  /** Compute threads used by the kernels. */
+  threads: number;
+  /** Physical cores detected (the default thread count). */
+  physicalCores: number;
+  /** The N-API version the addon was built for. */
+  napiVersion: number;
+  /** True only when the binary came from `prebuilds/` (not a local build). */
+  prebuilt: boolean;
+  /** Every kernel set this CPU and build can run (any can be forced with `SIMDNN_ISA`). */
+  availableIsas: string[];
+}
+
+/** What simdnn runs on. */
+export function info(): Info {
+  const n = native.info();
+  return {
+    version: pkg.version,
+    isa: n.isa,
+    threads: n.threads,
+    physicalCores: n.physicalCores,
+    napiVersion: n.napiVersion,
+    prebuilt,
+    availableIsas: n.availableIsas,
+  };
+}
+
+/** Sets the number of compute threads used by the kernels (1 to 256; default: physical cores). */
+export function setThreads(n: number): void {
+  native.setThreads(checkInteger(n, 'n', { min: 1, max: 256 }));
+}
+
+let globalSeed: number | undefined;
+
+/** Sets the global seed used by every random choice that is not given its own `seed`. */
+export function setSeed(seed: number): void {
+  globalSeed = checkInteger(seed, 'seed', { min: 0, max: 2 ** 32 - 1 });
+}
+
+/** The seed to use: the given one, else the global one, else a fresh random one. */
+export function resolveSeed(seed: number | undefined): number {
+  if (seed !== undefined) return seed;
+  if (globalSeed !== undefined) return globalSeed;
+  return Math.floor(Math.random() * 2 ** 32);
+}

@@ -1,0 +1,56 @@
+// info(), setThreads() and the test hook that switches the active ISA.
+#include <string>
+
+#include "bindings.h"
+#include "convert.h"
+#include "core/threadpool.h"
+#include "kernels/kernels.h"
+
+namespace simdnn {
+namespace napi {
+namespace {
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("isa", kernels().name);
+  o.Set("threads", (double)num_threads());
+  o.Set("physicalCores", (double)physical_cores());
+  Napi::Array isas = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon})
+    if (cpu_supports(isa)) isas.Set(n++, isa_name(isa));
+  o.Set("availableIsas", isas);
+  o.Set("napiVersion", (double)NAPI_VERSION);
+  return o;
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  size_t n = get_size(info, 0, "threads", 256);
+  if (n < 1) throw Napi::RangeError::New(info.Env(), "Expected an integer from 1 to 256 for threads");
+  set_num_threads(n);
+  return info.Env().Undefined();
+}
+
+Napi::Value SelectIsa(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(info.Env(), "Expected an ISA name");
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512, Isa::Neon})
+    if (name == isa_name(isa)) {
+      if (!select_isa(isa))
+        throw Napi::Error::New(info.Env(), "The ISA '" + name + "' is not supported by this CPU or build");
+      return info.Env().Undefined();
+    }
+  throw Napi::RangeError::New(info.Env(), "Unknown ISA '" + name + "'");
+}
+
+}  // namespace
+
+void register_system(Napi::Env env, Napi::Object exports) {
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
+  exports.Set("selectIsa", Napi::Function::New(env, SelectIsa, "selectIsa"));
+}
+
+}  // namespace napi
+}  // namespace simdnn

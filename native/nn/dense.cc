@@ -1,0 +1,83 @@
+#include "dense.h"
+
+#include <cstring>
+
+#include "core/gemm.h"
+#include "kernels/kernels.h"
+
+namespace simdnn {
+
+Dense::Dense(size_t inputs, size_t units, bool use_bias, Act act)
+    : inputs_(inputs), units_(units), use_bias_(use_bias), act_(act) {
+  kernel_.rows = inputs;
+  kernel_.cols = units;
+  kernel_.value.resize(inputs * units);
+  kernel_.grad.resize(inputs * units);
+  kernel_.value.zero();
+  kernel_.grad.zero();
+  if (use_bias) {
+    bias_.rows = 1;
+    bias_.cols = units;
+    bias_.value.resize(units);
+    bias_.grad.resize(units);
+    bias_.value.zero();
+    bias_.grad.zero();
+  }
+}
+
+void Dense::init(const InitSpec& kernel_init, const InitSpec& bias_init, Rng& rng) {
+  initialize(kernel_init, kernel_.value.data(), inputs_ * units_, inputs_, units_, rng);
+  if (use_bias_) initialize(bias_init, bias_.value.data(), units_, inputs_, units_, rng);
+}
+
+std::vector<Param*> Dense::params() {
+  if (use_bias_) return {&kernel_, &bias_};
+  return {&kernel_};
+}
+
+const float* Dense::forward(const float* x, size_t rows, bool /*training*/, Rng& /*rng*/) {
+  GemmEpilogue ep;
+  ep.bias = use_bias_ ? bias_.value.data() : nullptr;
+  ep.act = act_;
+  if (act_ == Act::Linear) {
+    y_.resize(rows * units_);
+    sgemm(false, false, rows, units_, inputs_, 1.f, x, inputs_, kernel_.value.data(), units_, 0.f, y_.data(), units_,
+          &ep);
+    return y_.data();
+  }
+  // Keep the pre-activation z for the backward pass and the fused losses.
+  z_.resize(rows * units_);
+  y_.resize(rows * units_);
+  ep.act_out = y_.data();
+  ep.ld_act_out = units_;
+  sgemm(false, false, rows, units_, inputs_, 1.f, x, inputs_, kernel_.value.data(), units_, 0.f, z_.data(), units_,
+        &ep);
+  return y_.data();
+}
+
+void Dense::backward(const float* x, float* dy, float* dx, size_t rows, bool preact) {
+  const MathKernels& math = kernels().math;
+  const size_t n = rows * units_;
+  float* dz = dy;
+  if (!preact && act_ != Act::Linear) {
+    dz_.resize(n);
+    if (act_ == Act::Softmax)
+      math.softmax_backward_rows(y_.data(), dy, dz_.data(), rows, units_);
+    else
+      math.act_backward(act_, z_.data(), y_.data(), dy, dz_.data(), n);
+    dz = dz_.data();
+  }
+  // dW = xᵀ · dz   (inputs x units)
+  sgemm(true, false, inputs_, units_, rows, 1.f, x, inputs_, dz, units_, 0.f, kernel_.grad.data(), units_);
+  if (use_bias_) {
+    // db = Σ_rows dz, accumulated in row order (deterministic).
+    float* gb = bias_.grad.data();
+    std::memset(gb, 0, units_ * sizeof(float));
+    const BasicKernels& basic = kernels().basic;
+    for (size_t r = 0; r < rows; ++r) basic.axpy(units_, 1.f, dz + r * units_, gb);
+  }
+  // dx = dz · Wᵀ   (rows x inputs)
+  if (dx) sgemm(false, true, rows, inputs_, units_, 1.f, dz, units_, kernel_.value.data(), units_, 0.f, dx, inputs_);
+}
+
+}  // namespace simdnn

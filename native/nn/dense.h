@@ -1,0 +1,36 @@
+// y = act(x · W + b), W is [inputs, units] row-major. The forward pass goes
+// through the GEMM's fused bias + activation epilogue; the backward pass uses
+// the transposed products dW = xᵀ·δ and dx = δ·Wᵀ.
+#pragma once
+#include "init.h"
+#include "layer.h"
+
+namespace simdnn {
+
+class Dense : public Layer {
+ public:
+  Dense(size_t inputs, size_t units, bool use_bias, Act act);
+  const char* type() const override { return "dense"; }
+  size_t input_size() const override { return inputs_; }
+  size_t output_size() const override { return units_; }
+  const float* forward(const float* x, size_t rows, bool training, Rng& rng) override;
+  void backward(const float* x, float* dy, float* dx, size_t rows, bool preact) override;
+  Act output_activation() const override { return act_; }
+  const float* preactivation() const override { return act_ == Act::Linear ? nullptr : z_.data(); }
+  std::vector<Param*> params() override;
+  size_t workspace_bytes() const override { return z_.bytes() + y_.bytes() + dz_.bytes(); }
+
+  Param& kernel() { return kernel_; }
+  Param& bias() { return bias_; }
+  bool use_bias() const { return use_bias_; }
+  void init(const InitSpec& kernel_init, const InitSpec& bias_init, Rng& rng);
+
+ private:
+  size_t inputs_, units_;
+  bool use_bias_;
+  Act act_;
+  Param kernel_, bias_;
+  AlignedBuffer z_, y_, dz_;
+};
+
+}  // namespace simdnn

@@ -1,0 +1,44 @@
+// The small interface every layer implements. Layers own their outputs and
+// parameters; the Network owns the gradients flowing between layers.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+#include "aligned.h"
+#include "kernels/math_kernels.h"
+#include "rng.h"
+
+namespace simdnn {
+
+// One trainable tensor with its gradient and regularization.
+struct Param {
+  AlignedBuffer value;
+  AlignedBuffer grad;
+  float l1 = 0.f, l2 = 0.f;  // regularizer: l1 * sum|w| + l2 * sum w^2
+  size_t rows = 0, cols = 0;  // shape (a bias is 1 x units)
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual const char* type() const = 0;
+  virtual size_t input_size() const = 0;
+  virtual size_t output_size() const = 0;
+  // Forward pass over `rows` samples; returns the output (rows x output_size),
+  // valid until the next forward. May return x itself (identity layers).
+  virtual const float* forward(const float* x, size_t rows, bool training, Rng& rng) = 0;
+  // Backward pass. x is the input of the last forward; dy is dL/d(output)
+  // (or dL/d(pre-activation) when preact is true, for the fused output
+  // activation) and may be overwritten. Writes dL/dx into dx unless dx is
+  // nullptr, and the parameters' gradients (overwritten, not accumulated).
+  virtual void backward(const float* x, float* dy, float* dx, size_t rows, bool preact) = 0;
+  // The activation applied last by this layer (Linear if none).
+  virtual Act output_activation() const { return Act::Linear; }
+  // The values the output activation was applied to, from the last forward
+  // (nullptr when there is no such activation).
+  virtual const float* preactivation() const { return nullptr; }
+  virtual std::vector<Param*> params() { return {}; }
+  virtual size_t workspace_bytes() const { return 0; }
+};
+
+}  // namespace simdnn

@@ -1,0 +1,162 @@
+#include "network.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "dense.h"
+#include "kernels/kernels.h"
+#include "simple_layers.h"
+
+namespace simdnn {
+
+Network::Network(size_t input_size, const std::vector<LayerSpec>& specs, uint64_t seed)
+    : input_size_(input_size), rng_(seed) {
+  if (input_size == 0) throw std::invalid_argument("the input size must be at least 1");
+  size_t width = input_size;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const LayerSpec& s = specs[i];
+    switch (s.type) {
+      case LayerType::Dense: {
+        if (s.units == 0) throw std::invalid_argument("layer " + std::to_string(i) + ": units must be at least 1");
+        if (width > ((size_t)1 << 40) / s.units)
+          throw std::length_error("layer " + std::to_string(i) + ": the kernel is too large");
+        auto d = std::make_unique<Dense>(width, s.units, s.use_bias, s.act);
+        d->init(s.kernel_init, s.bias_init, rng_);
+        d->kernel().l1 = s.kernel_reg.l1;
+        d->kernel().l2 = s.kernel_reg.l2;
+        if (s.use_bias) {
+          d->bias().l1 = s.bias_reg.l1;
+          d->bias().l2 = s.bias_reg.l2;
+        }
+        width = s.units;
+        layers_.push_back(std::move(d));
+        break;
+      }
+      case LayerType::Dropout:
+        if (!(s.rate >= 0.f && s.rate < 1.f))
+          throw std::invalid_argument("layer " + std::to_string(i) + ": the dropout rate must be in [0, 1)");
+        layers_.push_back(std::make_unique<Dropout>(width, s.rate));
+        break;
+      case LayerType::Activation:
+        layers_.push_back(std::make_unique<Activation>(width, s.act));
+        break;
+    }
+  }
+  for (auto& l : layers_)
+    for (Param* p : l->params()) params_.push_back(p);
+  inputs_.assign(layers_.size(), nullptr);
+  grads_.resize(layers_.size());
+}
+
+namespace {
+Loss fused_form(Loss loss, Act out_act) {
+  if (out_act == Act::Softmax) {
+    if (loss == Loss::CategoricalCrossentropy) return Loss::CategoricalCrossentropyFromLogits;
+    if (loss == Loss::SparseCategoricalCrossentropy) return Loss::SparseCategoricalCrossentropyFromLogits;
+  }
+  if (out_act == Act::Sigmoid && loss == Loss::BinaryCrossentropy) return Loss::BinaryCrossentropyFromLogits;
+  return loss;
+}
+}  // namespace
+
+void Network::compile(Loss loss, const OptimizerConfig& opt, std::vector<Metric> metrics) {
+  auto optimizer = std::make_unique<Optimizer>(opt);
+  for (Param* p : params_) optimizer->add_param(p->value.size());
+  loss_ = loss;
+  const Act out_act = layers_.empty() ? Act::Linear : layers_.back()->output_activation();
+  effective_loss_ = fused_form(loss, out_act);
+  optimizer_ = std::move(optimizer);
+  metric_kinds_ = std::move(metrics);
+  regs_.clear();
+  w_ptrs_.clear();
+  g_ptrs_.clear();
+  for (Param* p : params_) {
+    regs_.push_back({p->l1, p->l2});
+    w_ptrs_.push_back(p->value.data());
+    g_ptrs_.push_back(p->grad.data());
+  }
+}
+
+const float* Network::forward(const float* x, size_t rows, bool training) {
+  const float* a = x;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    inputs_[i] = a;
+    a = layers_[i]->forward(a, rows, training, rng_);
+  }
+  last_output_ = a;
+  return a;
+}
+
+double Network::forward_backward(const float* x, const float* y, const float* sample_weight, size_t rows,
+                                 bool training, bool include_regularization) {
+  if (layers_.empty()) throw std::invalid_argument("the model has no layers");
+  const float* out = forward(x, rows, training);
+  const size_t cols = output_size();
+  out_grad_.resize(rows * cols);
+  const bool fused = effective_loss_ != loss_;
+  const float* loss_input = fused ? layers_.back()->preactivation() : out;
+  const double loss =
+      kernels().math.loss(effective_loss_, loss_input, y, sample_weight, out_grad_.data(), rows, cols);
+  // Backward through the layers, the last one from the logits when fused.
+  float* dy = out_grad_.data();
+  for (size_t i = layers_.size(); i-- > 0;) {
+    Layer& l = *layers_[i];
+    float* dx = nullptr;
+    if (i > 0) {
+      grads_[i].resize(rows * l.input_size());
+      dx = grads_[i].data();
+    }
+    l.backward(inputs_[i], dy, dx, rows, fused && i + 1 == layers_.size());
+    dy = dx;
+  }
+  if (include_regularization)
+    for (Param* p : params_) {
+      if (p->l1 == 0.f && p->l2 == 0.f) continue;
+      float* g = p->grad.data();
+      const float* w = p->value.data();
+      for (size_t i = 0; i < p->value.size(); ++i) {
+        const float s = w[i] > 0.f ? 1.f : (w[i] < 0.f ? -1.f : 0.f);
+        g[i] += p->l1 * s + 2.f * p->l2 * w[i];
+      }
+    }
+  return loss;
+}
+
+double Network::regularization_loss() const {
+  double total = 0;
+  for (const Param* p : params_)
+    if (p->l1 != 0.f || p->l2 != 0.f)
+      total += simdnn::regularization_loss(kernels(), p->value.data(), p->value.size(), {p->l1, p->l2});
+  return total;
+}
+
+void Network::apply_update() {
+  if (!optimizer_) throw std::logic_error("the model is not compiled");
+  optimizer_->step(w_ptrs_.data(), g_ptrs_.data(), regs_.data());
+}
+
+bool Network::gradients_finite() const {
+  for (const Param* p : params_) {
+    float s = kernels().basic.sum_squares(p->grad.data(), p->grad.size());
+    if (!std::isfinite(s)) {
+      // sum of squares may overflow for large but finite values: look closer.
+      const float* g = p->grad.data();
+      for (size_t i = 0; i < p->grad.size(); ++i)
+        if (!std::isfinite(g[i])) return false;
+    }
+  }
+  return true;
+}
+
+size_t Network::bytes() const {
+  size_t b = 0;
+  for (const auto& l : layers_) b += l->workspace_bytes();
+  for (const Param* p : params_) b += p->value.bytes() + p->grad.bytes();
+  for (const auto& g : grads_) b += g.bytes();
+  b += out_grad_.bytes();
+  if (optimizer_) b += optimizer_->state_bytes();
+  return b;
+}
+
+}  // namespace simdnn

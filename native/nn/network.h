@@ -1,0 +1,97 @@
+// A sequential network: layers, the loss (fused with the output activation
+// where that is stable), the optimizer, and the whole training step —
+// forward, loss, backward, regularization, update — in one call.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/optimizer.h"
+#include "init.h"
+#include "layer.h"
+#include "metrics.h"
+#include "rng.h"
+
+namespace simdnn {
+
+enum class LayerType : int { Dense = 0, Dropout, Activation };
+
+struct LayerSpec {
+  LayerType type = LayerType::Dense;
+  size_t units = 0;  // dense
+  bool use_bias = true;
+  Act act = Act::Linear;  // dense, activation
+  float rate = 0.f;       // dropout
+  InitSpec kernel_init{Init::GlorotUniform, 0, 0};
+  InitSpec bias_init{Init::Zeros, 0, 0};
+  Regularizer kernel_reg, bias_reg;
+};
+
+class Network {
+ public:
+  // Builds the layers and initializes their weights from `seed`.
+  Network(size_t input_size, const std::vector<LayerSpec>& specs, uint64_t seed);
+
+  size_t input_size() const { return input_size_; }
+  size_t output_size() const { return layers_.empty() ? input_size_ : layers_.back()->output_size(); }
+  size_t num_layers() const { return layers_.size(); }
+  Layer& layer(size_t i) { return *layers_[i]; }
+  // Trainable tensors in order: kernel0, bias0, kernel1, ...
+  const std::vector<Param*>& params() const { return params_; }
+  Rng& rng() { return rng_; }
+
+  // Loss as named by the user; when the output activation allows it the
+  // network computes it from the logits (softmax / sigmoid fused).
+  void compile(Loss loss, const OptimizerConfig& opt, std::vector<Metric> metrics);
+  bool compiled() const { return optimizer_ != nullptr; }
+  Loss loss() const { return loss_; }
+  Loss effective_loss() const { return effective_loss_; }
+  Optimizer& optimizer() { return *optimizer_; }
+  const std::vector<Metric>& metric_kinds() const { return metric_kinds_; }
+  TargetKind target_kind_of_loss() const { return target_kind(loss_); }
+
+  // Forward pass; returns rows x output_size() (probabilities after a final
+  // softmax / sigmoid), valid until the next forward.
+  const float* forward(const float* x, size_t rows, bool training);
+
+  // The output of the last forward pass.
+  const float* last_output() const { return last_output_; }
+
+  // Forward + loss + backward: every Param's grad receives d(loss)/dw of the
+  // batch-mean loss. With include_regularization the regularizers' gradients
+  // are added too (computeGradients); training folds them into the optimizer
+  // pass instead. Returns the data loss (without regularization terms).
+  double forward_backward(const float* x, const float* y, const float* sample_weight, size_t rows, bool training,
+                          bool include_regularization);
+
+  // l1 * sum|w| + l2 * sum w^2 over every regularized tensor.
+  double regularization_loss() const;
+
+  // One optimizer update from the gradients of the last forward_backward.
+  void apply_update();
+
+  // True when every gradient is finite (checked before an update).
+  bool gradients_finite() const;
+
+  // Bytes of native memory held (weights, gradients, workspaces, optimizer state).
+  size_t bytes() const;
+
+ private:
+  size_t input_size_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<Param*> params_;
+  std::vector<const float*> inputs_;  // input of each layer in the last forward
+  std::vector<AlignedBuffer> grads_;  // dL/d(input of layer i), i >= 1
+  AlignedBuffer out_grad_;            // dL/d(output or logits)
+  const float* last_output_ = nullptr;
+  Rng rng_;
+  Loss loss_ = Loss::MeanSquaredError, effective_loss_ = Loss::MeanSquaredError;
+  std::unique_ptr<Optimizer> optimizer_;
+  std::vector<Metric> metric_kinds_;
+  std::vector<Regularizer> regs_;
+  std::vector<float*> w_ptrs_;
+  std::vector<const float*> g_ptrs_;
+};
+
+}  // namespace simdnn

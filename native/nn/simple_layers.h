@@ -1,0 +1,45 @@
+// Layers without parameters: a standalone activation and inverted dropout.
+#pragma once
+#include "layer.h"
+
+namespace simdnn {
+
+class Activation : public Layer {
+ public:
+  Activation(size_t size, Act act) : size_(size), act_(act) {}
+  const char* type() const override { return "activation"; }
+  size_t input_size() const override { return size_; }
+  size_t output_size() const override { return size_; }
+  const float* forward(const float* x, size_t rows, bool training, Rng& rng) override;
+  void backward(const float* x, float* dy, float* dx, size_t rows, bool preact) override;
+  Act output_activation() const override { return act_; }
+  const float* preactivation() const override { return last_x_; }
+  size_t workspace_bytes() const override { return y_.bytes(); }
+
+ private:
+  size_t size_;
+  Act act_;
+  AlignedBuffer y_;
+  const float* last_x_ = nullptr;
+};
+
+// Inverted dropout: in training each value is kept with probability 1 - rate
+// and scaled by 1 / (1 - rate); outside training it is the identity.
+class Dropout : public Layer {
+ public:
+  Dropout(size_t size, float rate) : size_(size), rate_(rate) {}
+  const char* type() const override { return "dropout"; }
+  size_t input_size() const override { return size_; }
+  size_t output_size() const override { return size_; }
+  const float* forward(const float* x, size_t rows, bool training, Rng& rng) override;
+  void backward(const float* x, float* dy, float* dx, size_t rows, bool preact) override;
+  size_t workspace_bytes() const override { return y_.bytes() + mask_.bytes(); }
+
+ private:
+  size_t size_;
+  float rate_;
+  bool last_training_ = false;
+  AlignedBuffer y_, mask_;
+};
+
+}  // namespace simdnn
