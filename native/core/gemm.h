@@ -11,6 +11,10 @@
 #include "../kernels/math_kernels.h"
 
 namespace simdnn {
+struct Kernels;
+}
+
+namespace simdnn {
 
 // Applied to every element of C after the product, while the tile is hot:
 //   z = C + bias[j];  C = z (pre-activation);  act_out = act(z).
@@ -26,5 +30,14 @@ struct GemmEpilogue {
 
 void sgemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda,
            const float* b, size_t ldb, float beta, float* c, size_t ldc, const GemmEpilogue* epilogue = nullptr);
+
+// The same with a given kernel table and at most max_threads threads (tests
+// use it to force each ISA and thread count); sgemm uses kernels() and
+// num_threads(). An activation other than Linear needs k.math.
+// Throws std::bad_alloc / std::length_error if packing memory cannot be had,
+// std::invalid_argument for a leading dimension smaller than its row.
+void sgemm_with(const Kernels& k, size_t max_threads, bool trans_a, bool trans_b, size_t m, size_t n, size_t k_dim,
+                float alpha, const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c, size_t ldc,
+                const GemmEpilogue* epilogue = nullptr);
 
 }  // namespace simdnn

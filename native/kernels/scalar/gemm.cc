@@ -1,6 +1,9 @@
-#include "../kernels.h"
-namespace simdnn {
-namespace scalar {
-void fill_gemm(GemmKernels&) {}
-}  // namespace scalar
-}  // namespace simdnn
+// Scalar GEMM kernels: the reference every other ISA is tested against.
+#include "../vec/vec_scalar.h"
+#define SIMDNN_ISA_NS scalar
+#define SIMDNN_GEMM_MR 4
+#define SIMDNN_GEMM_NV 4
+#define SIMDNN_GEMM_KC 256
+#define SIMDNN_GEMM_MC 64
+#define SIMDNN_GEMM_NC 1024
+#include "../generic/gemm.inl"

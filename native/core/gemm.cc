@@ -1,0 +1,270 @@
+// The GEMM driver: BLIS's loops around the ISA's micro-kernels.
+//
+//   jc over N by NC       (B block: KC x NC, packed per thread)
+//     pc over K by KC     (first block applies beta, last block the epilogue)
+//       ic over M by MC   (A block: MC x KC, packed, lives in L2)
+//         jr over NC by NR  (B micro-panel, lives in L1)
+//           ir over MC by MR  -> micro-kernel on an MR x NR tile of C
+//
+// Threads own disjoint rectangles of C (a grid of row x column ranges cut at
+// MR / NR multiples) and run these loops independently, so no barrier is needed
+// and every element is computed by the same FMA chain whatever the split: the
+// result depends only on the K blocking, which is fixed per ISA.
+//
+// Small problems skip packing where it costs more than it saves: A is read in
+// place (row-major or transposed) and B (when not transposed) too, with only
+// its last partial NR panel copied so that the kernel never reads past a row.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+#include "../kernels/kernels.h"
+#include "threadpool.h"
+
+namespace simdnn {
+namespace {
+
+// 64-byte aligned scratch memory owned by one thread, grown on demand and
+// freed when the thread exits.
+class PackBuffer {
+ public:
+  PackBuffer() = default;
+  PackBuffer(const PackBuffer&) = delete;
+  PackBuffer& operator=(const PackBuffer&) = delete;
+  ~PackBuffer() { std::free(data_); }
+
+  float* get(size_t floats) {
+    if (floats <= capacity_) return data_;
+    if (floats > (SIZE_MAX - 63) / sizeof(float)) throw std::length_error("sgemm: packing buffer size overflows");
+    const size_t bytes = (floats * sizeof(float) + 63) & ~size_t(63);
+    void* p = nullptr;
+    if (posix_memalign(&p, 64, bytes) != 0 || !p) throw std::bad_alloc();
+    std::free(data_);
+    data_ = static_cast<float*>(p);
+    capacity_ = bytes / sizeof(float);
+    return data_;
+  }
+
+ private:
+  float* data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+thread_local PackBuffer t_pack_a;
+thread_local PackBuffer t_pack_b;
+
+// Below this many flops (2 m n k) one thread does it all: waking the pool and
+// splitting costs more than it saves.
+constexpr double kMinParallelFlops = 1.5e6;
+// Each extra thread should get at least this much work.
+constexpr double kFlopsPerThread = 0.75e6;
+
+struct Problem {
+  const Kernels* kern;
+  bool ta, tb;
+  size_t m, n, k;
+  float alpha, beta;
+  const float* a;
+  size_t lda;
+  const float* b;
+  size_t ldb;
+  float* c;
+  size_t ldc;
+  const float* bias;
+  Act act;
+  float* act_out;
+  size_t ld_act_out;
+  bool pack_a, pack_b;
+};
+
+inline size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+
+// Applies the activation (not Softmax) to rows x cols of C at (i, j).
+void activate_block(const Problem& P, size_t i, size_t j, size_t rows, size_t cols) {
+  float* c = P.c + i * P.ldc + j;
+  if (P.act == Act::Linear) {
+    if (!P.act_out) return;
+    float* o = P.act_out + i * P.ld_act_out + j;
+    for (size_t r = 0; r < rows; ++r) std::memcpy(o + r * P.ld_act_out, c + r * P.ldc, cols * sizeof(float));
+    return;
+  }
+  const auto fwd = P.kern->math.act_forward;
+  if (P.act_out) {
+    float* o = P.act_out + i * P.ld_act_out + j;
+    for (size_t r = 0; r < rows; ++r) fwd(P.act, c + r * P.ldc, o + r * P.ld_act_out, cols);
+  } else {
+    for (size_t r = 0; r < rows; ++r) fwd(P.act, c + r * P.ldc, c + r * P.ldc, cols);
+  }
+}
+
+void softmax_block(const Problem& P, size_t i, size_t rows) {
+  float* c = P.c + i * P.ldc;
+  if (P.act_out)
+    P.kern->math.softmax_rows(c, P.ldc, P.act_out + i * P.ld_act_out, P.ld_act_out, rows, P.n);
+  else
+    P.kern->math.softmax_rows(c, P.ldc, c, P.ldc, rows, P.n);
+}
+
+// C[m0:m1, n0:n1] of the product, with its epilogue.
+void run_region(const Problem& P, size_t m0, size_t m1, size_t n0, size_t n1) {
+  const GemmKernels& g = P.kern->gemm;
+  const size_t MR = g.mr, NR = g.nr, KC = g.kc, MC = g.mc, NC = g.nc;
+  const bool elementwise_act = P.act != Act::Softmax && (P.act != Act::Linear || P.act_out);
+  float* abuf = P.pack_a ? t_pack_a.get(MC * KC) : nullptr;
+  float* bbuf = t_pack_b.get(P.pack_b ? KC * ceil_div(std::min(NC, n1 - n0), NR) * NR : KC * NR);
+
+  for (size_t jc = n0; jc < n1; jc += NC) {
+    const size_t nc = std::min(NC, n1 - jc);
+    const size_t full_nc = P.pack_b ? nc : nc / NR * NR;  // columns read in place
+    for (size_t pc = 0; pc < P.k; pc += KC) {
+      const size_t kc = std::min(KC, P.k - pc);
+      const bool last = pc + kc == P.k;
+      if (P.pack_b) {
+        const float* src = P.tb ? P.b + jc * P.ldb + pc : P.b + pc * P.ldb + jc;
+        g.pack_b(P.tb, kc, nc, src, P.ldb, bbuf);
+      } else if (full_nc < nc) {
+        g.pack_b(false, kc, nc - full_nc, P.b + pc * P.ldb + jc + full_nc, P.ldb, bbuf);
+      }
+      GemmTileOut out{P.alpha, pc == 0 ? P.beta : 1.f, nullptr};
+
+      for (size_t ic = m0; ic < m1; ic += MC) {
+        const size_t mc = std::min(MC, m1 - ic);
+        if (P.pack_a) g.pack_a(P.ta, mc, kc, P.ta ? P.a + pc * P.lda + ic : P.a + ic * P.lda + pc, P.lda, abuf);
+
+        for (size_t jr = 0; jr < nc; jr += NR) {
+          const size_t nr = std::min(NR, nc - jr);
+          const float* bp;
+          size_t sb;
+          if (P.pack_b) {
+            bp = bbuf + jr * kc;
+            sb = NR;
+          } else if (jr < full_nc) {
+            bp = P.b + pc * P.ldb + jc + jr;
+            sb = P.ldb;
+          } else {
+            bp = bbuf;
+            sb = NR;
+          }
+          out.bias = last && P.bias ? P.bias + jc + jr : nullptr;
+          float* ccol = P.c + jc + jr;
+
+          for (size_t ir = 0; ir < mc; ir += MR) {
+            const size_t mr = std::min(MR, mc - ir);
+            const size_t i = ic + ir;
+            float* ct = ccol + i * P.ldc;
+            if (P.pack_a)
+              g.kmajor[mr](kc, abuf + ir * kc, MR, bp, sb, ct, P.ldc, nr, &out);
+            else if (P.ta)
+              g.kmajor[mr](kc, P.a + pc * P.lda + i, P.lda, bp, sb, ct, P.ldc, nr, &out);
+            else
+              g.rowmajor[mr](kc, P.a + i * P.lda + pc, P.lda, bp, sb, ct, P.ldc, nr, &out);
+            if (last && elementwise_act) activate_block(P, i, jc + jr, mr, nr);
+          }
+        }
+        // Rows are whole once the last column block has seen the last K block.
+        if (last && P.act == Act::Softmax && jc + nc == n1) softmax_block(P, ic, mc);
+      }
+    }
+  }
+}
+
+// C = beta * C (+ bias, activation) when there is no product (k == 0 or alpha == 0).
+void run_scale_only(const Problem& P) {
+  for (size_t i = 0; i < P.m; ++i) {
+    float* c = P.c + i * P.ldc;
+    for (size_t j = 0; j < P.n; ++j) {
+      float v = P.beta == 0.f ? 0.f : P.beta * c[j];
+      if (P.bias) v += P.bias[j];
+      c[j] = v;
+    }
+  }
+  if (P.act == Act::Softmax)
+    softmax_block(P, 0, P.m);
+  else
+    activate_block(P, 0, 0, P.m, P.n);
+}
+
+// Picks a tm x tn grid of threads (tm * tn == nt) that minimises the largest
+// share of micro-tiles; ties go to splitting columns (each thread then packs
+// only its own part of B).
+void choose_grid(const Problem& P, size_t nt, size_t* tm_out, size_t* tn_out) {
+  const size_t um = ceil_div(P.m, P.kern->gemm.mr), un = ceil_div(P.n, P.kern->gemm.nr);
+  size_t best_tm = nt, best_tn = 1, best_cost = SIZE_MAX;
+  for (size_t tn = nt; tn >= 1; --tn) {
+    if (nt % tn) continue;
+    const size_t tm = nt / tn;
+    if (P.act == Act::Softmax && tn != 1) continue;  // softmax needs whole rows
+    const size_t cost = ceil_div(um, tm) * ceil_div(un, tn);
+    if (cost < best_cost) best_cost = cost, best_tm = tm, best_tn = tn;
+  }
+  *tm_out = best_tm;
+  *tn_out = best_tn;
+}
+
+void check_ld(size_t ld, size_t rows, size_t width, const char* what) {
+  if (rows > 0 && width > 0 && ld < width) throw std::invalid_argument(what);
+}
+
+}  // namespace
+
+void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
+                float alpha, const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c, size_t ldc,
+                const GemmEpilogue* epilogue) {
+  if (m == 0 || n == 0) return;
+  check_ld(ldc, m, n, "sgemm: ldc is smaller than n");
+  if (k > 0) {
+    check_ld(lda, trans_a ? k : m, trans_a ? m : k, "sgemm: lda is smaller than the row of A");
+    check_ld(ldb, trans_b ? n : k, trans_b ? k : n, "sgemm: ldb is smaller than the row of B");
+  }
+  Problem P{&kern, trans_a, trans_b, m,   n,       k,           alpha,   beta, a,    lda,
+            b,     ldb,     c,       ldc, nullptr, Act::Linear, nullptr, 0,    true, true};
+  if (epilogue) {
+    P.bias = epilogue->bias;
+    P.act = epilogue->act;
+    P.act_out = epilogue->act_out;
+    P.ld_act_out = epilogue->ld_act_out;
+    if (P.act_out) check_ld(P.ld_act_out, m, n, "sgemm: ld_act_out is smaller than n");
+    if (P.act == Act::Softmax ? !kern.math.softmax_rows : P.act != Act::Linear && !kern.math.act_forward)
+      throw std::logic_error("sgemm: activation kernels are not available for this ISA");
+  }
+  if (k == 0 || alpha == 0.f) {
+    run_scale_only(P);
+    return;
+  }
+  const GemmKernels& g = kern.gemm;
+  // Packing pays when its cost (one pass over the block) is spread over many
+  // tiles. A block packed is reused by the ceil(n / NR) column panels, B by
+  // the ceil(m / MR) row panels; a transposed B is always packed (the kernel
+  // needs NR contiguous columns).
+  P.pack_a = n > 4 * g.nr && m * k > 64 * 1024;
+  P.pack_b = trans_b || (m > 8 * g.mr && k * n > 64 * 1024);
+
+  const double flops = 2.0 * m * n * k;
+  size_t nt = 1;
+  if (flops >= kMinParallelFlops && max_threads > 1)
+    nt = std::min(max_threads, std::max<size_t>(1, (size_t)(flops / kFlopsPerThread)));
+  if (nt <= 1) {
+    run_region(P, 0, m, 0, n);
+    return;
+  }
+  parallel_run(nt, [&](size_t tid, size_t nth) {
+    size_t tm, tn;
+    choose_grid(P, nth, &tm, &tn);
+    const size_t um = ceil_div(m, g.mr), un = ceil_div(n, g.nr);
+    const size_t r = tid / tn, q = tid % tn;
+    const size_t m0 = std::min(m, um * r / tm * g.mr), m1 = std::min(m, um * (r + 1) / tm * g.mr);
+    const size_t n0 = std::min(n, un * q / tn * g.nr), n1 = std::min(n, un * (q + 1) / tn * g.nr);
+    if (m0 < m1 && n0 < n1) run_region(P, m0, m1, n0, n1);
+  });
+}
+
+void sgemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda,
+           const float* b, size_t ldb, float beta, float* c, size_t ldc, const GemmEpilogue* epilogue) {
+  sgemm_with(kernels(), num_threads(), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue);
+}
+
+}  // namespace simdnn

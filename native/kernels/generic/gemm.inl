@@ -1,0 +1,205 @@
+// Generic GEMM micro-kernels and packing, compiled once per ISA. Include after
+// the ISA's vec header with SIMDNN_ISA_NS set to its namespace and the
+// blocking parameters defined:
+//   SIMDNN_GEMM_MR  rows of the register tile (<= kGemmMaxMr)
+//   SIMDNN_GEMM_NV  vectors per row of the tile (NR = NV * kLanes)
+//   SIMDNN_GEMM_KC, SIMDNN_GEMM_MC, SIMDNN_GEMM_NC  cache blocking
+// Everything here has internal linkage (anonymous namespace inside the ISA
+// namespace), so no copy built with one ISA's flags can replace another's.
+#include <cstddef>
+
+#include "../gemm_kernels.h"
+
+namespace simdnn {
+namespace SIMDNN_ISA_NS {
+namespace {
+
+constexpr size_t kMr = SIMDNN_GEMM_MR;
+constexpr size_t kNv = SIMDNN_GEMM_NV;
+constexpr size_t kNr = kNv * kLanes;
+static_assert(kMr <= kGemmMaxMr, "MR too large for the kernel tables");
+static_assert(SIMDNN_GEMM_MC % SIMDNN_GEMM_MR == 0, "MC must be a multiple of MR");
+static_assert(SIMDNN_GEMM_NC % (SIMDNN_GEMM_NV * kLanes) == 0, "NC must be a multiple of NR");
+
+// Writes acc (M rows x n columns) into C: C = alpha * acc + beta * C, + bias.
+template <size_t M>
+inline void store_tile(vf (&acc)[M][kNv], float* c, size_t ldc, size_t n, const GemmTileOut* out) {
+  const vf va = vset1(out->alpha);
+  const float beta = out->beta;
+  const vf vb = vset1(beta);
+  const float* bias = out->bias;
+  if (n == kNr) {
+    vf bv[kNv];
+    if (bias) {
+#pragma GCC unroll 16
+      for (size_t j = 0; j < kNv; ++j) bv[j] = vload(bias + j * kLanes);
+    }
+#pragma GCC unroll 16
+    for (size_t i = 0; i < M; ++i) {
+      float* ci = c + i * ldc;
+#pragma GCC unroll 16
+      for (size_t j = 0; j < kNv; ++j) {
+        vf r = beta != 0.f ? vfmadd(va, acc[i][j], vmul(vb, vload(ci + j * kLanes))) : vmul(va, acc[i][j]);
+        if (bias) r = vadd(r, bv[j]);
+        vstore(ci + j * kLanes, r);
+      }
+    }
+    return;
+  }
+  for (size_t i = 0; i < M; ++i) {
+    float* ci = c + i * ldc;
+    for (size_t j = 0; j < kNv; ++j) {
+      const size_t j0 = j * kLanes;
+      if (j0 >= n) break;
+      const size_t w = n - j0 < kLanes ? n - j0 : kLanes;
+      vf r = beta != 0.f ? vfmadd(va, acc[i][j], vmul(vb, vload_partial(ci + j0, w))) : vmul(va, acc[i][j]);
+      if (bias) r = vadd(r, vload_partial(bias + j0, w));
+      vstore_partial(ci + j0, r, w);
+    }
+  }
+}
+
+template <size_t M>
+inline void prefetch_tile(float* c, size_t ldc) {
+#pragma GCC unroll 16
+  for (size_t i = 0; i < M; ++i) {
+    __builtin_prefetch(c + i * ldc, 1);
+    __builtin_prefetch(c + i * ldc + kNr - 1, 1);
+  }
+}
+
+// A k-major: (i, p) at a[p * sa + i].
+template <size_t M>
+void tile_kmajor(size_t kc, const float* a, size_t sa, const float* b, size_t sb, float* c, size_t ldc, size_t n,
+                 const GemmTileOut* out) {
+  vf acc[M][kNv];
+#pragma GCC unroll 16
+  for (size_t i = 0; i < M; ++i)
+#pragma GCC unroll 16
+    for (size_t j = 0; j < kNv; ++j) acc[i][j] = vzero();
+  prefetch_tile<M>(c, ldc);
+  for (size_t p = 0; p < kc; ++p) {
+    vf bv[kNv];
+#pragma GCC unroll 16
+    for (size_t j = 0; j < kNv; ++j) bv[j] = vload(b + j * kLanes);
+#pragma GCC unroll 16
+    for (size_t i = 0; i < M; ++i) {
+      const vf ai = vset1(a[i]);
+#pragma GCC unroll 16
+      for (size_t j = 0; j < kNv; ++j) acc[i][j] = vfmadd(ai, bv[j], acc[i][j]);
+    }
+    a += sa;
+    b += sb;
+  }
+  store_tile<M>(acc, c, ldc, n, out);
+}
+
+// A row-major: (i, p) at a[i * sa + p].
+template <size_t M>
+void tile_rowmajor(size_t kc, const float* a, size_t sa, const float* b, size_t sb, float* c, size_t ldc, size_t n,
+                   const GemmTileOut* out) {
+  vf acc[M][kNv];
+#pragma GCC unroll 16
+  for (size_t i = 0; i < M; ++i)
+#pragma GCC unroll 16
+    for (size_t j = 0; j < kNv; ++j) acc[i][j] = vzero();
+  prefetch_tile<M>(c, ldc);
+  for (size_t p = 0; p < kc; ++p) {
+    vf bv[kNv];
+#pragma GCC unroll 16
+    for (size_t j = 0; j < kNv; ++j) bv[j] = vload(b + j * kLanes);
+#pragma GCC unroll 16
+    for (size_t i = 0; i < M; ++i) {
+      const vf ai = vset1(a[i * sa + p]);
+#pragma GCC unroll 16
+      for (size_t j = 0; j < kNv; ++j) acc[i][j] = vfmadd(ai, bv[j], acc[i][j]);
+    }
+    b += sb;
+  }
+  store_tile<M>(acc, c, ldc, n, out);
+}
+
+void pack_a(bool trans, size_t mc, size_t kc, const float* a, size_t lda, float* dst) {
+  for (size_t i0 = 0; i0 < mc; i0 += kMr, dst += kMr * kc) {
+    const size_t rows = mc - i0 < kMr ? mc - i0 : kMr;
+    if (trans) {
+      const float* src = a + i0;
+      for (size_t p = 0; p < kc; ++p, src += lda) {
+        float* d = dst + p * kMr;
+        for (size_t i = 0; i < rows; ++i) d[i] = src[i];
+        for (size_t i = rows; i < kMr; ++i) d[i] = 0.f;
+      }
+    } else if (rows == kMr) {
+      const float* src = a + i0 * lda;
+      for (size_t p = 0; p < kc; ++p) {
+        float* d = dst + p * kMr;
+#pragma GCC unroll 16
+        for (size_t i = 0; i < kMr; ++i) d[i] = src[i * lda + p];
+      }
+    } else {
+      const float* src = a + i0 * lda;
+      for (size_t p = 0; p < kc; ++p) {
+        float* d = dst + p * kMr;
+        for (size_t i = 0; i < rows; ++i) d[i] = src[i * lda + p];
+        for (size_t i = rows; i < kMr; ++i) d[i] = 0.f;
+      }
+    }
+  }
+}
+
+void pack_b(bool trans, size_t kc, size_t nc, const float* b, size_t ldb, float* dst) {
+  for (size_t j0 = 0; j0 < nc; j0 += kNr, dst += kNr * kc) {
+    const size_t cols = nc - j0 < kNr ? nc - j0 : kNr;
+    if (!trans) {
+      const float* src = b + j0;
+      if (cols == kNr) {
+        for (size_t p = 0; p < kc; ++p, src += ldb)
+#pragma GCC unroll 16
+          for (size_t j = 0; j < kNv; ++j) vstore(dst + p * kNr + j * kLanes, vload(src + j * kLanes));
+      } else {
+        for (size_t p = 0; p < kc; ++p, src += ldb)
+          for (size_t j = 0; j < kNv; ++j) {
+            const size_t c0 = j * kLanes;
+            const vf v = c0 >= cols ? vzero() : vload_partial(src + c0, cols - c0 < kLanes ? cols - c0 : kLanes);
+            vstore(dst + p * kNr + c0, v);
+          }
+      }
+    } else {
+      const float* src = b + j0 * ldb;
+      for (size_t j = 0; j < cols; ++j)
+        for (size_t p = 0; p < kc; ++p) dst[p * kNr + j] = src[j * ldb + p];
+      for (size_t j = cols; j < kNr; ++j)
+        for (size_t p = 0; p < kc; ++p) dst[p * kNr + j] = 0.f;
+    }
+  }
+}
+
+template <size_t M>
+struct FillRows {
+  static void run(GemmKernels& k) {
+    k.kmajor[M] = tile_kmajor<M>;
+    k.rowmajor[M] = tile_rowmajor<M>;
+    FillRows<M - 1>::run(k);
+  }
+};
+template <>
+struct FillRows<0> {
+  static void run(GemmKernels&) {}
+};
+
+}  // namespace
+
+void fill_gemm(GemmKernels& k) {
+  k.mr = kMr;
+  k.nr = kNr;
+  k.kc = SIMDNN_GEMM_KC;
+  k.mc = SIMDNN_GEMM_MC;
+  k.nc = SIMDNN_GEMM_NC;
+  for (size_t i = 0; i <= kGemmMaxMr; ++i) k.kmajor[i] = k.rowmajor[i] = nullptr;
+  FillRows<kMr>::run(k);
+  k.pack_a = pack_a;
+  k.pack_b = pack_b;
+}
+
+}  // namespace SIMDNN_ISA_NS
+}  // namespace simdnn
