@@ -33,4 +33,6 @@ export interface NativeAddon {
   ): Promise<Float32Array>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   Model: new (spec: any) => any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  Dataset: new (x: Float32Array, y: Float32Array, w: Float32Array | null, n: number, xCols: number, yCols: number) => any;
 }

@@ -1,0 +1,33 @@
+/**
+ * simdnn: neural networks for Node.js on SIMD kernels.
+ *
+ *   import * as nn from 'simdnn';
+ *   const model = nn.sequential([nn.layers.dense({ units: 32, inputDim: 64, activation: 'relu' }),
+ *                                nn.layers.dense({ units: 10, activation: 'softmax' })]);
+ */
+export { info, setThreads, setSeed, type Info } from './system.js';
+export { Tensor, tensor, type TensorLike, type NestedArray } from './tensor.js';
+export { matmul, matmulAsync, dot, type MatmulOptions } from './ops.js';
+export {
+  Sequential,
+  sequential,
+  TrainingDivergedError,
+  type CompileOptions,
+  type FitOptions,
+  type History,
+} from './model.js';
+export { Layer, type DenseOptions, type LayerConfig } from './layers.js';
+export * as layers from './layers-public.js';
+export * as optimizers from './optimizers-public.js';
+export * as regularizers from './regularizers-public.js';
+export * as schedules from './schedules-public.js';
+export * as callbacks from './callbacks-public.js';
+export type { Callback, Logs } from './callbacks.js';
+export { Optimizer } from './optimizers.js';
+export { Regularizer } from './regularizers.js';
+export { Schedule } from './schedules.js';
+export { ACTIVATIONS, LOSSES, METRICS, type ActivationName, type LossName, type MetricName } from './names.js';
+export { INITIALIZERS, type InitializerName, type InitializerSpec } from './initializers.js';
+export { loadModel } from './io/load.js';
+export * as data from './data/index.js';
+export * as datasets from './datasets.js';

@@ -1,0 +1,2 @@
+/** `nn.layers`: the layer factories. */
+export { dense, dropout, activation } from './layers.js';

@@ -1,0 +1,606 @@
+/**
+ * The sequential model: build, compile, fit (one native job per epoch, off
+ * the main thread), evaluate, predict, weights and gradients.
+ */
+import { type Callback, type Logs, TerminateOnNaN } from './callbacks.js';
+import { describe, expectedMessage, rangeError, typeError } from './errors.js';
+import { Layer, type LayerConfig } from './layers.js';
+import { LOSSES, LOSS_ALIASES, type LossName, METRICS, METRIC_ALIASES, type MetricName, lossId, metricId } from './names.js';
+import { native } from './native.js';
+import { modelToBufferSync } from './io/buffer.js';
+import { Optimizer, resolveOptimizer } from './optimizers.js';
+import { ProgressPrinter } from './progress.js';
+import { resolveSeed } from './system.js';
+import { Tensor, toTensor } from './tensor.js';
+import { checkBoolean, checkChoice, checkFunction, checkInteger, checkKnownKeys, checkNumber, checkOptions, isPlainObject } from './validate.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type NativeModel = any;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type NativeDataset = any;
+
+export interface CompileOptions {
+  /** An optimizer from `nn.optimizers`, or its name with default options. */
+  optimizer: Optimizer | string;
+  /** A loss name. */
+  loss: LossName;
+  /** Metric names reported by fit and evaluate. */
+  metrics?: MetricName[];
+}
+
+export interface FitOptions {
+  epochs?: number;
+  /** Samples per batch (default 32; the whole set for `nn.optimizers.gd`). The last partial batch is used. */
+  batchSize?: number;
+  /** Shuffle the training samples each epoch (default true). */
+  shuffle?: boolean;
+  /** Seed for initialization, shuffling and dropout of this run. */
+  seed?: number;
+  /** 0 silent, 1 progress bar on a terminal (one line per epoch otherwise), 2 one line per epoch. Default 1. */
+  verbose?: 0 | 1 | 2;
+  /** Fraction of the samples, taken from the end (as Keras does, before shuffling), held out for validation. */
+  validationSplit?: number;
+  /** Validation data `[x, y]`. */
+  validationData?: [unknown, unknown];
+  /** Epoch to start from (for resuming): epochs run from `initialEpoch` to `epochs - 1`. */
+  initialEpoch?: number;
+  /** Weight of each class in the loss: `{ 0: 1, 1: 5 }`. */
+  classWeight?: Record<number, number>;
+  callbacks?: Callback[];
+  /** Check that x and y hold only finite numbers (default true). */
+  checkFinite?: boolean;
+}
+
+export interface History {
+  epoch: number[];
+  history: Record<string, number[]>;
+}
+
+/** Raised when the loss or gradients become NaN or infinite during fit. */
+export class TrainingDivergedError extends Error {
+  constructor(
+    message: string,
+    readonly epoch: number,
+    readonly batch: number,
+    readonly history: History,
+  ) {
+    super(message);
+    this.name = 'TrainingDivergedError';
+  }
+}
+
+const CATEGORICAL: LossName[] = ['categoricalCrossentropy', 'sparseCategoricalCrossentropy'];
+
+function camel(metric: string): string {
+  return metric;
+}
+
+export class Sequential {
+  readonly layers: Layer[];
+  /** Set to true (from a callback or elsewhere) to stop `fit` after the current batch. */
+  private stopFlag = false;
+  private nativeModel?: NativeModel;
+  private inputSize?: number;
+  private compileOptions?: { optimizer: Optimizer; loss: LossName; metrics: MetricName[] };
+  private training = false;
+  private seed?: number;
+
+  constructor(layers: Layer[] = []) {
+    if (!Array.isArray(layers)) throw typeError('an array of layers', 'layers', layers);
+    layers.forEach((l, i) => {
+      if (!(l instanceof Layer)) throw typeError('a layer from nn.layers', `layers[${i}]`, l);
+    });
+    this.layers = [...layers];
+    const first = layers[0]?.config;
+    if (first?.inputDim !== undefined) this.inputSize = first.inputDim;
+  }
+
+  /** Appends a layer (before the model is built). */
+  add(layer: Layer): this {
+    if (!(layer instanceof Layer)) throw typeError('a layer from nn.layers', 'layer', layer);
+    if (this.nativeModel) throw new Error('Cannot add a layer to a model that is already built');
+    if (this.layers.length === 0 && layer.config.inputDim !== undefined) this.inputSize = layer.config.inputDim;
+    this.layers.push(layer);
+    return this;
+  }
+
+  get stopTraining(): boolean {
+    return this.stopFlag;
+  }
+  set stopTraining(v: boolean) {
+    this.stopFlag = Boolean(v);
+    if (this.stopFlag && this.nativeModel) this.nativeModel.requestStop();
+  }
+
+  /** Number of input features, once known. */
+  get inputDim(): number | undefined {
+    return this.inputSize;
+  }
+
+  /** Number of outputs (the last layer's units), once built. */
+  get outputDim(): number | undefined {
+    if (this.inputSize === undefined) return undefined;
+    let width = this.inputSize;
+    for (const l of this.layers) if (l.config.type === 'dense') width = l.config.units!;
+    return width;
+  }
+
+  /** Whether the model's weights exist. */
+  get built(): boolean {
+    return this.nativeModel !== undefined;
+  }
+
+  /** Builds the weights for `inputDim` features (done automatically on first use). */
+  build(inputDim?: number, seed?: number): this {
+    if (this.nativeModel) return this;
+    if (inputDim !== undefined) {
+      checkInteger(inputDim, 'inputDim', { min: 1, max: 1 << 24 });
+      if (this.inputSize !== undefined && this.inputSize !== inputDim)
+        throw rangeError(`data with ${this.inputSize} features (the model's inputDim)`, 'x', `data with ${inputDim} features`);
+      this.inputSize = inputDim;
+    }
+    if (this.inputSize === undefined)
+      throw new Error(
+        'The model has no input size yet: give the first layer an inputDim, call model.build(inputDim), or fit it on data first',
+      );
+    if (!this.layers.some((l) => l.config.type === 'dense'))
+      throw new Error('The model needs at least one dense layer');
+    this.seed = resolveSeed(seed ?? this.seed);
+    this.nativeModel = new native.Model({
+      inputSize: this.inputSize,
+      seed: this.seed,
+      layers: this.layers.map((l) => l.toNative()),
+    });
+    if (this.compileOptions) this.nativeCompile();
+    return this;
+  }
+
+  private get model(): NativeModel {
+    if (!this.nativeModel) this.build();
+    return this.nativeModel;
+  }
+
+  /** Chooses the optimizer, the loss and the metrics. */
+  compile(options: CompileOptions): void {
+    const o = checkOptions(options, 'options');
+    checkKnownKeys(o, ['optimizer', 'loss', 'metrics'], 'compile options');
+    if (this.training) throw new Error('Cannot compile a model while it is training');
+    const optimizer = resolveOptimizer(o.optimizer ?? 'adam', 'optimizer');
+    const lossName = typeof o.loss === 'string' && LOSS_ALIASES[o.loss] ? LOSS_ALIASES[o.loss] : o.loss;
+    const loss = checkChoice(lossName, LOSSES, 'loss');
+    const metrics: MetricName[] = [];
+    if (o.metrics !== undefined) {
+      if (!Array.isArray(o.metrics)) throw typeError('an array of metric names', 'metrics', o.metrics);
+      o.metrics.forEach((m, i) => {
+        const name = typeof m === 'string' && METRIC_ALIASES[m] ? METRIC_ALIASES[m] : m;
+        const c = checkChoice(name, METRICS, `metrics[${i}]`);
+        if (!metrics.includes(c)) metrics.push(c);
+      });
+    }
+    this.compileOptions = { optimizer, loss, metrics };
+    if (this.nativeModel) this.nativeCompile();
+  }
+
+  private nativeCompile(): void {
+    const c = this.compileOptions!;
+    const last = this.layers[this.layers.length - 1]?.config;
+    if (c.loss === 'binaryCrossentropy' || CATEGORICAL.includes(c.loss)) {
+      const act = last?.activation;
+      if (act !== 'softmax' && act !== 'sigmoid' && CATEGORICAL.includes(c.loss) && act !== 'linear')
+        throw rangeError(`a last layer with a softmax activation for the loss "${c.loss}"`, 'loss', c.loss);
+    }
+    this.nativeModel.compile({ loss: lossId(c.loss), metrics: c.metrics.map(metricId), optimizer: c.optimizer.toNative() });
+  }
+
+  /** The compile settings, if compiled. */
+  get compileConfig(): { optimizer: Optimizer; loss: LossName; metrics: MetricName[] } | undefined {
+    return this.compileOptions;
+  }
+
+  private requireCompiled(what: string): { optimizer: Optimizer; loss: LossName; metrics: MetricName[] } {
+    if (!this.compileOptions) throw new Error(`The model must be compiled before ${what}: call model.compile({ optimizer, loss })`);
+    return this.compileOptions;
+  }
+
+  /** Turns x into [n, inputDim] float32 (building the model from its width if needed). */
+  private prepareX(x: unknown, argument = 'x', checkFinite = false): Tensor {
+    let t = toTensor(x, argument);
+    if (t.rank === 1) {
+      const d = this.inputSize;
+      t = d !== undefined && d > 1 && t.size === d ? t.reshape([1, d]) : t.reshape([t.size, 1]);
+    }
+    if (t.rank !== 2)
+      throw new RangeError(expectedMessage('a 2-D tensor [samples, features]', argument, `a tensor of shape [${t.shape.join(', ')}]`));
+    if (t.shape[0] === 0) throw rangeError('at least one sample', argument, `a tensor of shape [${t.shape.join(', ')}]`);
+    const features = t.shape[1]!;
+    if (this.inputSize !== undefined && features !== this.inputSize)
+      throw new RangeError(
+        expectedMessage(`samples with ${this.inputSize} features (the model's input size)`, argument, `a tensor of shape [${t.shape.join(', ')}]`),
+      );
+    if (checkFinite) checkFiniteValues(t.data, argument);
+    if (!this.nativeModel) this.build(features);
+    return t;
+  }
+
+  /** Turns y into the layout the loss needs: class ids [n] for sparse losses, else [n, outputs]. */
+  private prepareY(y: unknown, n: number, argument = 'y', checkFinite = false): Tensor {
+    const c = this.requireCompiled('training');
+    const out = this.outputDim!;
+    let t = toTensor(y, argument);
+    if (c.loss === 'sparseCategoricalCrossentropy') {
+      if (t.rank === 2 && t.shape[1] === 1) t = t.reshape([t.shape[0]!]);
+      if (t.rank !== 1)
+        throw new RangeError(expectedMessage('class ids of shape [n] or [n, 1]', argument, `a tensor of shape [${t.shape.join(', ')}]`));
+      for (let i = 0; i < t.size; i++) {
+        const v = t.data[i]!;
+        if (!Number.isInteger(v) || v < 0 || v >= out)
+          throw rangeError(`class ids that are integers from 0 to ${out - 1}`, `${argument}[${i}]`, v);
+      }
+    } else {
+      if (t.rank === 1 && out === 1) t = t.reshape([t.size, 1]);
+      if (t.rank === 1 && CATEGORICAL.includes(c.loss))
+        throw new RangeError(
+          expectedMessage(`one-hot rows [n, ${out}] for categoricalCrossentropy (use sparseCategoricalCrossentropy for class ids)`, argument, `a tensor of shape [${t.shape.join(', ')}]`),
+        );
+      if (t.rank !== 2 || t.shape[1] !== out)
+        throw new RangeError(expectedMessage(`targets of shape [n, ${out}] (the model's outputs)`, argument, `a tensor of shape [${t.shape.join(', ')}]`));
+      if (checkFinite) checkFiniteValues(t.data, argument);
+    }
+    if (t.shape[0] !== n)
+      throw new RangeError(expectedMessage(`${n} targets (one per sample of x)`, argument, `${t.shape[0]} targets`));
+    return t;
+  }
+
+  private dataset(x: Tensor, y: Tensor, weights?: Float32Array): NativeDataset {
+    const n = x.shape[0]!;
+    return new native.Dataset(x.data, y.data, weights ?? null, n, x.shape[1]!, y.rank === 1 ? 1 : y.shape[1]!);
+  }
+
+  private sampleWeights(y: Tensor, classWeight: Record<number, number> | undefined): Float32Array | undefined {
+    if (classWeight === undefined) return undefined;
+    if (!isPlainObject(classWeight)) throw typeError('an object mapping class ids to weights', 'classWeight', classWeight);
+    const out = this.outputDim!;
+    const table = new Float64Array(Math.max(out, 2)).fill(1);
+    for (const [k, v] of Object.entries(classWeight)) {
+      const id = Number(k);
+      if (!Number.isInteger(id) || id < 0 || id >= table.length) throw rangeError(`class ids from 0 to ${table.length - 1}`, 'classWeight', k);
+      table[id] = checkNumber(v, `classWeight[${k}]`, { min: 0 });
+    }
+    const n = y.shape[0]!;
+    const w = new Float32Array(n);
+    const cols = y.rank === 1 ? 1 : y.shape[1]!;
+    for (let i = 0; i < n; i++) {
+      let cls: number;
+      if (y.rank === 1) cls = y.data[i]!;
+      else if (cols === 1) cls = y.data[i]! > 0.5 ? 1 : 0;
+      else {
+        cls = 0;
+        for (let j = 1; j < cols; j++) if (y.data[i * cols + j]! > y.data[i * cols + cls]!) cls = j;
+      }
+      w[i] = table[cls]!;
+    }
+    return w;
+  }
+
+  private logsFrom(loss: number, metrics: number[], prefix = ''): Logs {
+    const c = this.compileOptions!;
+    const logs: Logs = { [prefix ? `${prefix}Loss` : 'loss']: loss };
+    c.metrics.forEach((m, i) => {
+      const key = prefix ? `${prefix}${m[0]!.toUpperCase()}${m.slice(1)}` : camel(m);
+      logs[key] = metrics[i]!;
+    });
+    return logs;
+  }
+
+  /**
+   * Trains the model. Each epoch runs natively on the libuv pool (shuffle,
+   * gather, forward, loss, backward, regularization, update for every batch);
+   * the event loop stays free. Resolves with the history.
+   */
+  async fit(x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
+    const o = checkOptions(options, 'options');
+    checkKnownKeys(
+      o,
+      ['epochs', 'batchSize', 'shuffle', 'seed', 'verbose', 'validationSplit', 'validationData', 'initialEpoch', 'classWeight', 'callbacks', 'checkFinite'],
+      'fit options',
+    );
+    if (this.training) throw new Error('This model is already training: concurrent fit calls on one model are not allowed');
+    const c = this.requireCompiled('fit');
+    const epochs = o.epochs === undefined ? 1 : checkInteger(o.epochs, 'epochs', { min: 0, max: 1e9 });
+    const initialEpoch = o.initialEpoch === undefined ? 0 : checkInteger(o.initialEpoch, 'initialEpoch', { min: 0, max: 1e9 });
+    const shuffle = o.shuffle === undefined ? true : checkBoolean(o.shuffle, 'shuffle');
+    const verbose = o.verbose === undefined ? 1 : checkChoice(String(o.verbose), ['0', '1', '2'] as const, 'verbose');
+    const checkFinite = o.checkFinite === undefined ? true : checkBoolean(o.checkFinite, 'checkFinite');
+    const seed = o.seed === undefined ? undefined : checkInteger(o.seed, 'seed', { max: 2 ** 32 - 1 });
+    const callbacks: Callback[] = o.callbacks === undefined ? [] : (o.callbacks as Callback[]);
+    if (!Array.isArray(callbacks)) throw typeError('an array of callbacks', 'callbacks', o.callbacks);
+    callbacks.forEach((cb, i) => {
+      if (!isPlainObject(cb) && (typeof cb !== 'object' || cb === null)) throw typeError('a callback object', `callbacks[${i}]`, cb);
+      for (const hook of ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd'] as const)
+        if ((cb as Callback)[hook] !== undefined) checkFunction((cb as Callback)[hook], `callbacks[${i}].${hook}`);
+    });
+
+    if (seed !== undefined && !this.nativeModel) this.seed = seed;
+    let tx = this.prepareX(x, 'x', checkFinite);
+    let ty = this.prepareY(y, tx.shape[0]!, 'y', checkFinite);
+    let vx: Tensor | undefined;
+    let vy: Tensor | undefined;
+    if (o.validationData !== undefined) {
+      if (!Array.isArray(o.validationData) || o.validationData.length !== 2)
+        throw typeError('an array [xVal, yVal]', 'validationData', o.validationData);
+      vx = this.prepareX(o.validationData[0], 'validationData[0]', checkFinite);
+      vy = this.prepareY(o.validationData[1], vx.shape[0]!, 'validationData[1]', checkFinite);
+    } else if (o.validationSplit !== undefined) {
+      const split = checkNumber(o.validationSplit, 'validationSplit', { min: 0, max: 1, maxExclusive: true });
+      const n = tx.shape[0]!;
+      const nVal = Math.floor(n * split);
+      if (nVal > 0) {
+        if (nVal >= n) throw rangeError('a split that leaves training samples', 'validationSplit', split);
+        vx = tx.slice(n - nVal, n);
+        vy = ty.slice(n - nVal, n);
+        tx = tx.slice(0, n - nVal);
+        ty = ty.slice(0, n - nVal);
+      }
+    }
+    const n = tx.shape[0]!;
+    const batchSize =
+      o.batchSize === undefined ? (c.optimizer.fullBatch ? n : Math.min(32, n)) : checkInteger(o.batchSize, 'batchSize', { min: 1, max: 2 ** 31 - 1 });
+    const weights = this.sampleWeights(ty, o.classWeight as Record<number, number> | undefined);
+
+    const model = this.model;
+    const train = this.dataset(tx, ty, weights);
+    const val = vx && vy ? this.dataset(vx, vy) : undefined;
+    const history: History = { epoch: [], history: {} };
+    const printer = new ProgressPrinter(Number(verbose) as 0 | 1 | 2, epochs);
+    const handle = this.trainingHandle();
+    for (const cb of callbacks) cb.model = handle;
+    const batchHooks = callbacks.filter((cb) => typeof cb.onBatchEnd === 'function');
+    const nanStops = callbacks.some((cb) => cb instanceof TerminateOnNaN);
+
+    this.training = true;
+    this.stopFlag = false;
+    try {
+      for (const cb of callbacks) await cb.onTrainBegin?.({});
+      for (let epoch = initialEpoch; epoch < epochs && !this.stopFlag; epoch++) {
+        for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
+        printer.epochBegin(epoch);
+        const batches: number = model.beginEpoch(train, batchSize, shuffle);
+        let outcome: { diverged: boolean; failedBatch: number; failedLoss: number; stopped: boolean };
+        if (batchHooks.length === 0) {
+          outcome = await model.runBatches(train, 0, batches, (b: number, loss: number) => printer.batch(b, batches, loss));
+        } else {
+          outcome = { diverged: false, failedBatch: 0, failedLoss: 0, stopped: false };
+          for (let b = 0; b < batches && !this.stopFlag; b++) {
+            const r = await model.runBatches(train, b, b + 1, null);
+            if (r.diverged) {
+              outcome = r;
+              break;
+            }
+            const s = model.epochSummary();
+            printer.batch(b, batches, s.loss);
+            for (const cb of batchHooks) await cb.onBatchEnd!(b, { batch: b, size: Math.min(batchSize, n - b * batchSize), loss: s.loss });
+          }
+        }
+        if (outcome.diverged) {
+          const logs = { loss: outcome.failedLoss };
+          for (const cb of batchHooks) await cb.onBatchEnd!(outcome.failedBatch, logs);
+          if (nanStops) break;
+          throw new TrainingDivergedError(
+            `Training diverged at epoch ${epoch + 1}, batch ${outcome.failedBatch + 1}: the loss or its gradient is ${
+              Number.isNaN(outcome.failedLoss) ? 'NaN' : Number.isFinite(outcome.failedLoss) ? 'not finite' : describe(outcome.failedLoss)
+            }. The weights are the last finite ones, from before that batch. Try a lower learning rate, scaling the inputs, or gradient clipping (clipNorm).`,
+            epoch,
+            outcome.failedBatch,
+            history,
+          );
+        }
+        const s = model.epochSummary();
+        const logs = this.logsFrom(s.loss, s.metrics);
+        if (val) {
+          const v = await model.evaluateAsync(val, Math.max(batchSize, 256));
+          Object.assign(logs, this.logsFrom(v.loss, v.metrics, 'val'));
+        }
+        history.epoch.push(epoch);
+        for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
+        printer.epochEnd(epoch, logs);
+        for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
+      }
+      for (const cb of callbacks) await cb.onTrainEnd?.({});
+    } finally {
+      this.training = false;
+    }
+    return history;
+  }
+
+  /** The interface callbacks use to steer training. */
+  private trainingHandle() {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return {
+      get stopTraining() {
+        return self.stopTraining;
+      },
+      set stopTraining(v: boolean) {
+        self.stopTraining = v;
+      },
+      getWeights: () => self.getWeights(),
+      setWeights: (w: Float32Array[]) => self.setWeights(w),
+      get learningRate() {
+        return self.learningRate;
+      },
+      set learningRate(v: number) {
+        self.learningRate = v;
+      },
+      save: (path: string) => self.save(path),
+    };
+  }
+
+  /** The optimizer's base learning rate (callbacks such as reduceLROnPlateau change it). */
+  get learningRate(): number {
+    const c = this.requireCompiled('reading the learning rate');
+    const r = this.nativeModel?.getLearningRate();
+    return r ? r.base : (c.optimizer.config.learningRate as number);
+  }
+  set learningRate(v: number) {
+    checkNumber(v, 'learningRate', { min: 0 });
+    this.requireCompiled('setting the learning rate');
+    this.model.setLearningRate(v);
+  }
+
+  /** Loss (with regularization terms) and metrics over x, y. Synchronous. */
+  evaluate(x: unknown, y: unknown, options: { batchSize?: number } = {}): Logs {
+    const o = checkOptions(options, 'options');
+    checkKnownKeys(o, ['batchSize'], 'evaluate options');
+    const batchSize = o.batchSize === undefined ? 256 : checkInteger(o.batchSize, 'batchSize', { min: 1 });
+    this.requireCompiled('evaluate');
+    const tx = this.prepareX(x);
+    const ty = this.prepareY(y, tx.shape[0]!);
+    const r = this.model.evaluate(this.dataset(tx, ty), batchSize);
+    return this.logsFrom(r.loss, r.metrics);
+  }
+
+  /** Like {@link evaluate}, off the main thread. */
+  async evaluateAsync(x: unknown, y: unknown, options: { batchSize?: number } = {}): Promise<Logs> {
+    const o = checkOptions(options, 'options');
+    checkKnownKeys(o, ['batchSize'], 'evaluate options');
+    const batchSize = o.batchSize === undefined ? 256 : checkInteger(o.batchSize, 'batchSize', { min: 1 });
+    this.requireCompiled('evaluate');
+    const tx = this.prepareX(x);
+    const ty = this.prepareY(y, tx.shape[0]!);
+    const r = await this.model.evaluateAsync(this.dataset(tx, ty), batchSize);
+    return this.logsFrom(r.loss, r.metrics);
+  }
+
+  /** Outputs for x ([n, outputs]; probabilities after a final softmax or sigmoid). Synchronous. */
+  predict(x: unknown): Tensor {
+    const tx = this.prepareX(x);
+    const rows = tx.shape[0]!;
+    const out = this.model.predict(tx.data, rows);
+    return new Tensor(out, [rows, this.outputDim!]);
+  }
+
+  /** Like {@link predict}, off the main thread; x is copied when the call starts. */
+  async predictAsync(x: unknown): Promise<Tensor> {
+    const tx = this.prepareX(x);
+    const rows = tx.shape[0]!;
+    const out = await this.model.predictAsync(tx.data, rows);
+    return new Tensor(out, [rows, this.outputDim!]);
+  }
+
+  /** The loss of the batch (x, y) and its gradient for every weight tensor, in the order of getWeights(). Regularization included. */
+  computeGradients(x: unknown, y: unknown): { loss: number; grads: Float32Array[] } {
+    this.requireCompiled('computeGradients');
+    const tx = this.prepareX(x);
+    const ty = this.prepareY(y, tx.shape[0]!);
+    return this.model.computeGradients(tx.data, ty.data, null, tx.shape[0]!);
+  }
+
+  /** Copies of the weights: [kernel0 (inputs x units, row-major), bias0, kernel1, ...]. */
+  getWeights(): Float32Array[] {
+    return this.model.getWeights();
+  }
+
+  /** Copies weights in (same order and sizes as getWeights). Nothing changes if any array is wrong. */
+  setWeights(weights: Float32Array[]): void {
+    if (!Array.isArray(weights)) throw typeError('an array of Float32Arrays', 'weights', weights);
+    const shapes = this.weightShapes();
+    if (weights.length !== shapes.length)
+      throw rangeError(`an array of ${shapes.length} weight tensors`, 'weights', `an array of length ${weights.length}`);
+    const arrays = weights.map((w, i) => {
+      const size = shapes[i]!.reduce((a, b) => a * b, 1);
+      const t = w instanceof Tensor ? w.data : w;
+      if (!(t instanceof Float32Array)) throw typeError('a Float32Array', `weights[${i}]`, w);
+      if (t.length !== size) throw rangeError(`a Float32Array of length ${size} (shape [${shapes[i]!.join(', ')}])`, `weights[${i}]`, t);
+      return t;
+    });
+    this.model.setWeights(arrays);
+  }
+
+  /** Shapes of the weight tensors, in the order of getWeights(). */
+  weightShapes(): number[][] {
+    if (this.inputSize === undefined) throw new Error('The model has no input size yet');
+    const shapes: number[][] = [];
+    let width = this.inputSize;
+    for (const l of this.layers) {
+      if (l.config.type !== 'dense') continue;
+      shapes.push([width, l.config.units!]);
+      if (l.config.useBias !== false) shapes.push([l.config.units!]);
+      width = l.config.units!;
+    }
+    return shapes;
+  }
+
+  /** A table of layers, output shapes and parameter counts (also printed unless `print` is false). */
+  summary(print = true): string {
+    const rows: string[][] = [['Layer (type)', 'Output shape', 'Param #']];
+    let width = this.inputSize;
+    let total = 0;
+    this.layers.forEach((l, i) => {
+      const c = l.config;
+      let params = 0;
+      if (c.type === 'dense') {
+        params = width === undefined ? NaN : width * c.units! + (c.useBias === false ? 0 : c.units!);
+        width = c.units!;
+      }
+      total += params;
+      const name = `${c.name ?? `${c.type}_${i}`} (${c.type}${c.activation && c.type === 'dense' && c.activation !== 'linear' ? `, ${c.activation}` : ''})`;
+      rows.push([name, `[null, ${width ?? '?'}]`, Number.isNaN(params) ? '?' : String(params)]);
+    });
+    const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)) + 2);
+    const line = (r: string[]) => r.map((cell, j) => cell.padEnd(widths[j]!)).join('');
+    const sep = '_'.repeat(widths.reduce((a, b) => a + b, 0));
+    const text = [sep, line(rows[0]!), '='.repeat(sep.length), ...rows.slice(1).map(line), '='.repeat(sep.length), `Total params: ${Number.isNaN(total) ? '? (input size unknown)' : total}`, sep].join('\n');
+    if (print) console.log(text);
+    return text;
+  }
+
+  /** The model description (layers and compile settings), as saved with the weights. */
+  toJSON(): { inputDim?: number; layers: LayerConfig[]; compile?: { optimizer: unknown; loss: LossName; metrics: MetricName[] } } {
+    const c = this.compileOptions;
+    return {
+      inputDim: this.inputSize,
+      layers: this.layers.map((l) => l.toJSON()),
+      compile: c ? { optimizer: c.optimizer.toJSON(), loss: c.loss, metrics: c.metrics } : undefined,
+    };
+  }
+
+  /** @internal Optimizer state, for saving and resuming training. */
+  getOptimizerState(): { iterations: number; slots: { name: string; param: number; data: Float32Array }[] } | null {
+    return this.nativeModel?.getOptimizerState() ?? null;
+  }
+
+  /** @internal */
+  setOptimizerState(state: { iterations: number; slots: { name: string; param: number; data: Float32Array }[] }): void {
+    this.model.setOptimizerState(state);
+  }
+
+  /** Saves the model to a folder: model.json (description) and weights.bin (float32 LE), with optimizer state. See nn.loadModel. */
+  async save(path: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
+    const { saveModel } = await import('./io/save.js');
+    await saveModel(this, path, options);
+  }
+
+  /** The saved form in one Buffer (for databases and object stores). See nn.loadModel. */
+  toBuffer(options: { includeOptimizer?: boolean } = {}): Buffer {
+    return modelToBufferSync(this, options);
+  }
+
+  /** Writes an ONNX model (opset 13+) that onnxruntime runs with the same outputs. */
+  async exportOnnx(file: string): Promise<void> {
+    const { exportOnnx } = await import('./io/onnx.js');
+    await exportOnnx(this, file);
+  }
+}
+
+function checkFiniteValues(data: Float32Array, argument: string): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!Number.isFinite(v))
+      throw rangeError(`finite numbers (set checkFinite: false to skip this check)`, `${argument} (flat index ${i})`, v);
+  }
+}
+
+/** A sequential model from a list of layers. */
+export function sequential(layers: Layer[] = []): Sequential {
+  return new Sequential(layers);
+}

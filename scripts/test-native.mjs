@@ -1,0 +1,17 @@
+// Builds and runs the standalone C++ kernel tests (test/native) with CMake:
+// every ISA table this CPU supports is tested against the scalar oracle and
+// fp64 references. With --arm64 it cross-compiles for AArch64 (NEON) and runs
+// the tests under qemu-aarch64 (needs g++-aarch64-linux-gnu and qemu-user).
+import { execSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const arm = process.argv.includes('--arm64');
+const build = join(tmpdir(), arm ? 'simdnn-native-arm64' : 'simdnn-native');
+const toolchain = arm ? ` -DCMAKE_TOOLCHAIN_FILE=${join(root, 'test/native/aarch64.cmake')}` : '';
+const run = (cmd) => execSync(cmd, { cwd: root, stdio: 'inherit' });
+run(`cmake -S test/native -B ${build} -DCMAKE_BUILD_TYPE=Release${toolchain}`);
+run(`cmake --build ${build} -j 2`);
+run(`ctest --test-dir ${build} --output-on-failure`);

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import * as nn from '../lib/index.js';
+import { ISAS, matmulRef, randomArray, relError, rng, withIsa, withIsaAsync } from './helpers.js';
+
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 7, 3],
+  [7, 1, 5],
+  [3, 5, 1],
+  [13, 17, 19],
+  [31, 33, 47],
+  [64, 64, 64],
+  [97, 101, 103],
+  [128, 10, 128],
+  [1, 256, 784],
+];
+
+describe('matmul', () => {
+  it('matches a float64 reference for every transpose combination on every ISA', () => {
+    const r = rng(11);
+    for (const isa of ISAS)
+      withIsa(isa, () => {
+        for (const [m, n, k] of SHAPES)
+          for (const ta of [false, true])
+            for (const tb of [false, true]) {
+              const a = randomArray(m * k, r);
+              const b = randomArray(k * n, r);
+              const got = nn.matmul(nn.tensor(a, ta ? [k, m] : [m, k]), nn.tensor(b, tb ? [n, k] : [k, n]), {
+                transposeA: ta,
+                transposeB: tb,
+              });
+              expect(got.shape).toEqual([m, n]);
+              const want = matmulRef(a, b, m, n, k, ta, tb);
+              expect(relError(got.data, want), `${isa} ${m}x${n}x${k} ta=${ta} tb=${tb}`).toBeLessThanOrEqual(1e-5);
+            }
+      });
+  });
+
+  it('runs off the main thread and copies its inputs', async () => {
+    const r = rng(3);
+    const a = randomArray(200 * 300, r);
+    const b = randomArray(300 * 100, r);
+    const want = matmulRef(a, b, 200, 100, 300);
+    for (const isa of ISAS)
+      await withIsaAsync(isa, async () => {
+        const p = nn.matmulAsync(nn.tensor(a, [200, 300]), nn.tensor(b, [300, 100]));
+        const got = await p;
+        expect(relError(got.data, want)).toBeLessThanOrEqual(1e-5);
+      });
+    const aCopy = a.slice();
+    const p = nn.matmulAsync(nn.tensor(aCopy, [200, 300]), nn.tensor(b, [300, 100]));
+    aCopy.fill(Number.NaN); // changing the input after the call must not change the result
+    expect(relError((await p).data, want)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('accepts nested arrays', () => {
+    const c = nn.matmul(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [[5], [6]],
+    );
+    expect(Array.from(c.data)).toEqual([17, 39]);
+  });
+
+  it('rejects mismatched shapes with a clear message', () => {
+    expect(() => nn.matmul(nn.tensor(new Float32Array(6), [2, 3]), nn.tensor(new Float32Array(8), [4, 2]))).toThrow(
+      new RangeError(
+        'Expected b with 3 rows (the inner dimension of a is 3) for b, but received a tensor of shape [4, 2]',
+      ),
+    );
+    expect(() => nn.matmul(nn.tensor(new Float32Array(6)), nn.tensor(new Float32Array(6), [6, 1]))).toThrow(
+      new RangeError('Expected a 2-D tensor for a, but received a tensor of shape [6]'),
+    );
+    expect(() => nn.matmul([[1]], [[1]], { transposeA: 1 as unknown as boolean })).toThrow(
+      new TypeError('Expected a boolean for options.transposeA, but received 1'),
+    );
+    expect(() => nn.matmul([[1]], [[1]], { transpose: true } as never)).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,82 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import * as nn from '../lib/index.js';
+import { ISAS, rng, randomArray, withIsa } from './helpers.js';
+
+const root = new URL('..', import.meta.url).pathname;
+
+function infoWith(isa: string): string {
+  return execFileSync(process.execPath, ['-e', `const a=require('./build/Release/simdnn.node');console.log(a.info().isa)`], {
+    cwd: root,
+    env: { ...process.env, SIMDNN_ISA: isa },
+    encoding: 'utf8',
+  }).trim();
+}
+
+describe('info', () => {
+  it('reports the fastest ISA, the threads, the version and where the binary came from', () => {
+    const i = nn.info();
+    expect(['avx512', 'avx2', 'neon', 'scalar']).toContain(i.isa);
+    expect(i.isa).toBe(ISAS.includes('avx512') ? 'avx512' : ISAS.includes('avx2') ? 'avx2' : ISAS.includes('neon') ? 'neon' : 'scalar');
+    expect(i.threads).toBeGreaterThanOrEqual(1);
+    expect(i.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(i.napiVersion).toBe(8);
+    expect(i.prebuilt).toBe(false); // tests run against the local build in build/Release
+  });
+
+  it('honours SIMDNN_ISA for every ISA this CPU supports', () => {
+    for (const isa of ISAS) expect(infoWith(isa)).toBe(isa);
+  });
+
+  it('refuses at load an ISA the CPU lacks, with a clear error instead of a crash', () => {
+    const missing = ['avx512', 'avx2', 'neon'].find((i) => !ISAS.includes(i))!;
+    let message = '';
+    try {
+      infoWith(missing);
+    } catch (e) {
+      message = String((e as { stderr?: string }).stderr);
+    }
+    expect(message).toContain(`SIMDNN_ISA=${missing} was requested, but this CPU (or this build) does not support it`);
+    expect(message).toContain('supported here: scalar');
+  });
+
+  it('rejects an unknown SIMDNN_ISA value naming the valid ones', () => {
+    let message = '';
+    try {
+      infoWith('sse9');
+    } catch (e) {
+      message = String((e as { stderr?: string }).stderr);
+    }
+    expect(message).toContain("SIMDNN_ISA must be one of auto, scalar, avx2, avx512, neon, but received 'sse9'");
+  });
+});
+
+describe('setThreads', () => {
+  it('changes the thread count and validates it', () => {
+    const before = nn.info().threads;
+    nn.setThreads(1);
+    expect(nn.info().threads).toBe(1);
+    nn.setThreads(before);
+    expect(() => nn.setThreads(0)).toThrow(new RangeError('Expected an integer from 1 to 256 for n, but received 0'));
+    expect(() => nn.setThreads(1.5)).toThrow(RangeError);
+    expect(() => nn.setThreads('2' as unknown as number)).toThrow(new TypeError('Expected an integer for n, but received "2"'));
+  });
+});
+
+describe('dot through the dispatch table', () => {
+  it('gives the same result on every ISA as the scalar path, for awkward lengths', () => {
+    const r = rng(7);
+    for (const n of [0, 1, 2, 7, 15, 16, 17, 31, 33, 100, 1023, 4099]) {
+      const a = randomArray(n, r);
+      const b = randomArray(n, r);
+      let ref = 0;
+      for (let i = 0; i < n; i++) ref += a[i]! * b[i]!;
+      const scalar = withIsa('scalar', () => nn.dot(a, b));
+      expect(Math.abs(scalar - ref)).toBeLessThanOrEqual(1e-5 * (1 + Math.sqrt(n)));
+      for (const isa of ISAS) {
+        const got = withIsa(isa, () => nn.dot(a, b));
+        expect(Math.abs(got - scalar), `${isa} n=${n}`).toBeLessThanOrEqual(1e-5 * (1 + Math.sqrt(n)));
+      }
+    }
+  });
+});
