@@ -1,0 +1,89 @@
+/**
+ * Rebuilds a Sequential model from a validated manifest and its checked
+ * binary: layers, build, compile, weights, optimizer state. Everything is
+ * checked against the description before the model is allocated.
+ */
+import { type LayerConfig, layerFromJSON } from '../layers.js';
+import { Sequential } from '../model.js';
+import type { LossName, MetricName } from '../names.js';
+import { optimizerFromJSON, type OptimizerName } from '../optimizers.js';
+import { ModelFormatError, type ModelManifest, formatError, impliedShapes, readFloats } from './format.js';
+
+/** Runs `fn`; an error it throws is rethrown with `context` in front, keeping its type. */
+function withContext<T>(context: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof Error) || e instanceof ModelFormatError) throw e;
+    const Ctor = e instanceof TypeError ? TypeError : e instanceof RangeError ? RangeError : ModelFormatError;
+    throw new Ctor(`${context}: ${e.message}`);
+  }
+}
+
+/** The model described by `manifest` with the weights (and optimizer state) in `binary`. */
+export function restoreModel(manifest: ModelManifest, binary: Uint8Array, file: string): Sequential {
+  const d = manifest.model;
+  const layers = d.layers.map((c, i) =>
+    withContext(`Invalid layer ${i} in ${file}`, () => layerFromJSON(c as LayerConfig)),
+  );
+  const inputDim = d.inputDim!;
+  const first = layers[0]!.config.inputDim;
+  if (first !== undefined && first !== inputDim)
+    throw formatError(`the inputDim of the first layer (${first})`, `"model.inputDim" in ${file}`, String(inputDim));
+  if (!layers.some((l) => l.config.type === 'dense'))
+    throw formatError('at least one dense layer', `"model.layers" in ${file}`, 'none');
+
+  // Shapes from the description must match the manifest before anything is allocated.
+  const shapes = impliedShapes(
+    layers.map((l) => l.config),
+    inputDim,
+  );
+  if (shapes.length !== manifest.weights.length)
+    throw formatError(
+      `${shapes.length} weight tensors (what the layers in "model" need)`,
+      `"weights" in ${file}`,
+      `${manifest.weights.length} entries`,
+    );
+  manifest.weights.forEach((w, i) => {
+    const s = shapes[i]!;
+    if (s.length !== w.shape.length || s.some((v, j) => v !== w.shape[j]))
+      throw formatError(
+        `shape [${s.join(', ')}] (from the layers)`,
+        `"weights[${i}].shape" (${w.name}) in ${file}`,
+        `[${w.shape.join(', ')}]`,
+      );
+  });
+
+  const model = new Sequential(layers);
+  withContext(`Invalid model in ${file}`, () => model.build(inputDim));
+  if (d.compile) {
+    const c = d.compile;
+    withContext(`Invalid compile settings in ${file}`, () =>
+      model.compile({
+        optimizer: optimizerFromJSON(
+          c.optimizer as { name: OptimizerName; config: Record<string, unknown>; schedule?: unknown },
+        ),
+        loss: c.loss as LossName,
+        metrics: c.metrics as MetricName[],
+      }),
+    );
+  }
+  model.setWeights(manifest.weights.map((w) => readFloats(binary, w.byteOffset, w.byteLength / 4)));
+
+  const o = manifest.optimizer;
+  if (o) {
+    if (!d.compile)
+      throw formatError(
+        '"model.compile" (optimizer state needs a compiled model)',
+        file,
+        'a model without compile settings',
+      );
+    const state = {
+      iterations: o.iterations,
+      slots: o.slots.map((s) => ({ name: s.name, param: s.param, data: readFloats(binary, s.byteOffset, s.length) })),
+    };
+    withContext(`The optimizer state in ${file} does not fit its model`, () => model.setOptimizerState(state));
+    if (o.learningRate !== undefined) model.learningRate = o.learningRate;
+  }
+  return model;
+}
