@@ -97,7 +97,8 @@ export function digits(): Dataset {
   if (!c) {
     const path = dataFile('digits.csv.gz');
     const csv = readCsv(path, { header: false });
-    if (csv.x.shape[1] !== 64) throw new Error(`Corrupt data file ${path}: expected 64 features, found ${csv.x.shape[1]}`);
+    if (csv.x.shape[1] !== 64)
+      throw new Error(`Corrupt data file ${path}: expected 64 features, found ${csv.x.shape[1]}`);
     checkClasses(path, csv.y.data, 10);
     const featureNames: string[] = [];
     for (let r = 0; r < 8; r++) for (let col = 0; col < 8; col++) featureNames.push(`pixel_${r}_${col}`);

@@ -44,7 +44,9 @@ describe('oneHot', () => {
     expect(() => oneHot([0], 0)).toThrow(
       new RangeError('Expected an integer from 1 to 2147483647 for numClasses, but received 0'),
     );
-    expect(() => oneHot([0], '3' as never)).toThrow(new TypeError('Expected an integer for numClasses, but received "3"'));
+    expect(() => oneHot([0], '3' as never)).toThrow(
+      new TypeError('Expected an integer for numClasses, but received "3"'),
+    );
     expect(() =>
       oneHot(
         [
@@ -53,7 +55,9 @@ describe('oneHot', () => {
         ],
         2,
       ),
-    ).toThrow(new RangeError('Expected labels of shape [n] or [n, 1] for labels, but received a tensor of shape [2, 2]'));
+    ).toThrow(
+      new RangeError('Expected labels of shape [n] or [n, 1] for labels, but received a tensor of shape [2, 2]'),
+    );
     expect(() => oneHot('abc' as never, 2)).toThrow(
       new TypeError('Expected a Tensor, a Float32Array or an array of numbers for labels, but received "abc"'),
     );

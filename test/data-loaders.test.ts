@@ -69,18 +69,20 @@ describe('readCsv', () => {
   it('names the line and column of bad cells', () => {
     const path = file('bad.csv', 'a,b,label\n1,2,0\n3,oops,1\n');
     expect(() => readCsv(path)).toThrow(
-      new Error(`Expected a number for line 3, column 2 ("b") of ${JSON.stringify(path)}, but received "oops"`),
+      new Error(
+        `Expected a number for line 3, column 2 ("b") of CSV file ${JSON.stringify(path)}, but received "oops"`,
+      ),
     );
     expect(() => readCsv('1,2,0\n,4,1\n')).toThrow(
-      new Error('Expected a number for line 2, column 1 of the CSV text, but received an empty cell'),
+      new Error('Expected a number for line 2, column 1 of CSV text, but received an empty cell'),
     );
     expect(() => readCsv('1,2,0\n3,4\n')).toThrow(
-      new Error('Cannot parse CSV the CSV text: Invalid Record Length: expect 3, got 2 on line 2'),
+      new Error('Cannot parse CSV text: Invalid Record Length: expect 3, got 2 on line 2'),
     );
     expect(() => readCsv(join(dir, 'missing.csv'))).toThrow(
       new Error(`Cannot read CSV file ${JSON.stringify(join(dir, 'missing.csv'))}: no such file`),
     );
-    expect(() => readCsv('a,b\n')).toThrow(new Error('Cannot read CSV the CSV text: it has no data rows'));
+    expect(() => readCsv('a,b\n')).toThrow(new Error('Cannot read CSV text: it has no data rows'));
   });
 
   it('validates options', () => {
@@ -98,7 +100,7 @@ describe('readCsv', () => {
       new TypeError('Expected an integer column index or a column name for options.target, but received true'),
     );
     expect(() => readCsv(text, { header: 'yes' } as never)).toThrow(
-      new TypeError("Expected true, false or 'auto' for options.header, but received \"yes\""),
+      new TypeError('Expected true, false or \'auto\' for options.header, but received "yes"'),
     );
     expect(() => readCsv(text, { delimiter: '' })).toThrow(
       new TypeError('Expected a non-empty string without quotes or line breaks for options.delimiter, but received ""'),
@@ -174,10 +176,10 @@ describe('readIdx / loadIdxDataset', () => {
       ),
     );
     expect(() => readIdx(Buffer.of(0, 0))).toThrow(
-      new Error('Invalid IDX file the buffer: it has 2 bytes, too few for the 4-byte magic number'),
+      new Error('Invalid IDX buffer: it has 2 bytes, too few for the 4-byte magic number'),
     );
     expect(() => readIdx(Buffer.concat([full, Buffer.of(1)]))).toThrow(
-      new Error('Invalid IDX file the buffer: it has 1 unexpected bytes after the data of shape [3, 2, 2]'),
+      new Error('Invalid IDX buffer: it has 1 unexpected byte after the data of shape [3, 2, 2]'),
     );
     expect(() => readIdx(join(dir, 'nope'))).toThrow(
       new Error(`Cannot read IDX file ${JSON.stringify(join(dir, 'nope'))}: no such file`),

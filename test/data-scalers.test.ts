@@ -50,7 +50,9 @@ describe('StandardScaler / standardize', () => {
     expect(() => s.transform([[1, 2]])).toThrow(
       new RangeError('Expected 3 feature columns (as fitted) for x, but received a tensor of shape [1, 2]'),
     );
-    expect(() => standardize([[1, NaN]])).toThrow(new RangeError('Expected finite values for x[0][1], but received NaN'));
+    expect(() => standardize([[1, NaN]])).toThrow(
+      new RangeError('Expected finite values for x[0][1], but received NaN'),
+    );
     expect(() => standardize(tensor(new Float32Array(0), [0, 2]))).toThrow(
       new RangeError('Expected at least one row to fit on for x, but received a tensor of shape [0, 2]'),
     );

@@ -8,9 +8,7 @@ const sorted = (a: ArrayLike<number>) => Array.from(a).sort((p, q) => p - q);
 
 /** x rows [i, 10 i], y = i % 3: lets tests trace every row. */
 function table(n: number) {
-  const x = tensor(
-    range(n).map((i) => [i, 10 * i]),
-  );
+  const x = tensor(range(n).map((i) => [i, 10 * i]));
   const y = tensor(range(n).map((i) => i % 3));
   return { x, y };
 }
@@ -157,18 +155,20 @@ describe('trainTestSplit', () => {
     const oneHotY = tensor(labels.map((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0))));
     const h = trainTestSplit(x, oneHotY, { testSize: 0.2, seed: 3, stratify: true });
     expect(h.yTest.shape).toEqual([20, 3]);
-    expect(
-      [0, 1, 2].map((c) => Array.from(h.testIndices).filter((i) => labels[i] === c).length),
-    ).toEqual([12, 6, 2]);
+    expect([0, 1, 2].map((c) => Array.from(h.testIndices).filter((i) => labels[i] === c).length)).toEqual([12, 6, 2]);
   });
 
   it('validates arguments', () => {
     const { x, y } = table(10);
     expect(() => trainTestSplit(x, y, { testSize: 0 })).toThrow(
-      new RangeError('Expected a fraction in (0, 1) or an integer count from 1 to 9 for options.testSize, but received 0'),
+      new RangeError(
+        'Expected a fraction in (0, 1) or an integer count from 1 to 9 for options.testSize, but received 0',
+      ),
     );
     expect(() => trainTestSplit(x, y, { testSize: 10 })).toThrow(
-      new RangeError('Expected a fraction in (0, 1) or an integer count from 1 to 9 for options.testSize, but received 10'),
+      new RangeError(
+        'Expected a fraction in (0, 1) or an integer count from 1 to 9 for options.testSize, but received 10',
+      ),
     );
     expect(() => trainTestSplit(x, y, { testSize: 1.5 })).toThrow(RangeError);
     expect(() => trainTestSplit(x, y, { testSize: '0.2' as never })).toThrow(
@@ -191,7 +191,9 @@ describe('trainTestSplit', () => {
       new RangeError('Expected an integer from 0 to 4294967295 for options.seed, but received -2'),
     );
     expect(() => trainTestSplit(x, y, { testsize: 0.2 } as never)).toThrow(
-      new TypeError('Expected one of the options testSize, shuffle, seed, stratify for options, but received an unknown option "testsize"'),
+      new TypeError(
+        'Expected one of the options testSize, shuffle, seed, stratify for options, but received an unknown option "testsize"',
+      ),
     );
     expect(() => trainTestSplit(x, y, { shuffle: 1 } as never)).toThrow(
       new TypeError('Expected a boolean for options.shuffle, but received 1'),
