@@ -400,10 +400,11 @@ export class Sequential {
           const v = await model.evaluateAsync(val, Math.max(batchSize, 256));
           Object.assign(logs, this.logsFrom(v.loss, v.metrics, 'val'));
         }
-        history.epoch.push(epoch);
-        for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
         printer.epochEnd(epoch, logs);
         for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
+        // Recorded after the callbacks, which may add entries (reduceLROnPlateau adds lr), as Keras's History does.
+        history.epoch.push(epoch);
+        for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
       }
       for (const cb of callbacks) await cb.onTrainEnd?.({});
     } finally {

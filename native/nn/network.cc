@@ -1,6 +1,7 @@
 #include "network.h"
 
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -9,6 +10,17 @@
 #include "simple_layers.h"
 
 namespace simdnn {
+
+namespace {
+bool all_finite(const AlignedBuffer& b) {
+  if (std::isfinite(kernels().basic.sum_squares(b.data(), b.size()))) return true;
+  // The sum of squares overflows for large but finite values: look closer.
+  const float* p = b.data();
+  for (size_t i = 0; i < b.size(); ++i)
+    if (!std::isfinite(p[i])) return false;
+  return true;
+}
+}  // namespace
 
 Network::Network(size_t input_size, const std::vector<LayerSpec>& specs, uint64_t seed)
     : input_size_(input_size), rng_(seed) {
@@ -137,16 +149,28 @@ void Network::apply_update() {
 }
 
 bool Network::gradients_finite() const {
-  for (const Param* p : params_) {
-    float s = kernels().basic.sum_squares(p->grad.data(), p->grad.size());
-    if (!std::isfinite(s)) {
-      // sum of squares may overflow for large but finite values: look closer.
-      const float* g = p->grad.data();
-      for (size_t i = 0; i < p->grad.size(); ++i)
-        if (!std::isfinite(g[i])) return false;
-    }
-  }
+  for (const Param* p : params_)
+    if (!all_finite(p->grad)) return false;
   return true;
+}
+
+bool Network::weights_finite() const {
+  for (const Param* p : params_)
+    if (!all_finite(p->value)) return false;
+  return true;
+}
+
+void Network::backup_weights() {
+  backup_.resize(params_.size());
+  for (size_t i = 0; i < params_.size(); ++i) {
+    backup_[i].resize(params_[i]->value.size());
+    std::memcpy(backup_[i].data(), params_[i]->value.data(), params_[i]->value.size() * sizeof(float));
+  }
+}
+
+void Network::restore_weights() {
+  for (size_t i = 0; i < params_.size() && i < backup_.size(); ++i)
+    std::memcpy(params_[i]->value.data(), backup_[i].data(), params_[i]->value.size() * sizeof(float));
 }
 
 size_t Network::bytes() const {
@@ -154,6 +178,7 @@ size_t Network::bytes() const {
   for (const auto& l : layers_) b += l->workspace_bytes();
   for (const Param* p : params_) b += p->value.bytes() + p->grad.bytes();
   for (const auto& g : grads_) b += g.bytes();
+  for (const auto& g : backup_) b += g.bytes();
   b += out_grad_.bytes();
   if (optimizer_) b += optimizer_->state_bytes();
   return b;

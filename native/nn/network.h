@@ -73,6 +73,12 @@ class Network {
 
   // True when every gradient is finite (checked before an update).
   bool gradients_finite() const;
+  // True when every weight is finite (checked after an update).
+  bool weights_finite() const;
+  // Copies the weights aside / back, so that an update that overflows can be
+  // undone and training stops with the last finite weights.
+  void backup_weights();
+  void restore_weights();
 
   // Bytes of native memory held (weights, gradients, workspaces, optimizer state).
   size_t bytes() const;
@@ -92,6 +98,7 @@ class Network {
   std::vector<Regularizer> regs_;
   std::vector<float*> w_ptrs_;
   std::vector<const float*> g_ptrs_;
+  std::vector<AlignedBuffer> backup_;
 };
 
 }  // namespace simdnn

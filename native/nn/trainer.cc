@@ -56,7 +56,16 @@ BatchRunResult run_batches(Network& net, const Dataset& data, EpochState& st, si
       res.failed_loss = loss;
       break;
     }
+    net.backup_weights();
     net.apply_update();
+    if (!net.weights_finite()) {
+      // The update overflowed: keep the last finite weights and stop.
+      net.restore_weights();
+      res.diverged = true;
+      res.failed_batch = b;
+      res.failed_loss = loss;
+      break;
+    }
     // Training metrics use this batch's forward outputs (before the update, as Keras does).
     if (!net.metric_kinds().empty()) st.metrics.update(net.last_output(), st.by.data(), rows, net.output_size());
     st.loss_sum += loss;
