@@ -7,6 +7,8 @@
 // Everything lives in an anonymous namespace inside the ISA namespace: no
 // symbol of this file can be merged with another ISA's copy by the linker.
 // Vector constants are built inside the functions (never at namespace scope).
+#include <math.h>  // HUGE_VALF: a macro, nothing the linker could merge across ISAs
+
 namespace simdnn {
 namespace SIMDNN_ISA_NS {
 namespace {
@@ -30,7 +32,7 @@ static inline GradVecs grad_vecs(const OptimStep& s) {
   o.l2x2 = vset1(2.0f * s.l2);
   o.scale = vset1(s.grad_scale);
   // clip_value 0 means "no clip by value": clamp to +-inf, which is exact.
-  const float c = s.clip_value > 0 ? s.clip_value : __builtin_inff();
+  const float c = s.clip_value > 0 ? s.clip_value : HUGE_VALF;
   o.lo = vset1(-c);
   o.hi = vset1(c);
   return o;
