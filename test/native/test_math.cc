@@ -287,9 +287,8 @@ static void test_activations(const Kernels& k) {
             k.name, act_name(a), x, dx[i], fd);
       if (std::fabs(fd) > 1e-3) fd_rel = std::max(fd_rel, fe / std::fabs(fd));
     }
-    std::printf(
-        "  %-7s %-9s forward max rel %.3g, backward max rel %.3g (gelu: of |Phi|+|x phi|; vs finite diff %.3g)\n",
-        k.name, act_name(a), fwd_rel, bwd_rel, fd_rel);
+    std::printf("  %-7s %-9s forward max rel %.3g, backward max rel %.3g (vs finite diff %.3g)\n", k.name, act_name(a),
+                fwd_rel, bwd_rel, fd_rel);
     // NaN propagates through the forward of every activation.
     float nan_in[5] = {NAN, NAN, NAN, NAN, NAN}, nan_out[5];
     m.act_forward(a, nan_in, nan_out, 5);
@@ -531,7 +530,11 @@ static void test_losses(const Kernels& k) {
         CHECK(got == got_nog, "%s %s loss differs without grad", k.name, loss_name(kind));
         const double verr = std::fabs(got - ref) / std::max(std::fabs(ref), 1e-3);
         worst_val = std::max(worst_val, verr);
-        CHECK(verr <= 1e-9, "%s %s cols=%zu loss %.12g want %.12g", k.name, loss_name(kind), cols, got, ref);
+        // The softmax-CE forms sum float exps (in double): log-sum-exp to ~1e-8.
+        const bool lse_kind =
+            kind == Loss::CategoricalCrossentropyFromLogits || kind == Loss::SparseCategoricalCrossentropyFromLogits;
+        CHECK(verr <= (lse_kind ? 1e-7 : 1e-9), "%s %s cols=%zu loss %.12g want %.12g", k.name, loss_name(kind), cols,
+              got, ref);
         // Gradient vs central finite differences of the double reference.
         double gscale = 0;
         for (float v : g) gscale = std::max(gscale, (double)std::fabs(v));
@@ -555,7 +558,7 @@ static void test_losses(const Kernels& k) {
             const double o = od[r * cols + c];
             const double y = is_sparse(kind) ? (c == (size_t)t[r] ? 1.0 : 0.0) : (double)t[r * cols + c];
             const double d = o - y, nm = wr / (rows * cols), ns = wr / rows;
-            double want;
+            double want, cancel = 0;
             switch (kind) {
               case Loss::MeanSquaredError:
                 want = 2 * d * nm;
@@ -581,12 +584,14 @@ static void test_losses(const Kernels& k) {
                 for (size_t j = 0; j < cols; ++j)
                   ysum += is_sparse(kind) ? (j == (size_t)t[r] ? 1.0 : 0.0) : (double)t[r * cols + j];
                 want = (ysum * std::exp(o - mx) / s - y) * ns;
+                // ysum p - y cancels where the target is close to p
+                cancel = (ysum * std::exp(o - mx) / s + std::fabs(y)) * ns;
               }
             }
             const double err = std::fabs(g[r * cols + c] - want);
-            CHECK(err <= 1e-6 * std::fabs(want) + 1e-12, "%s %s grad %.9g want %.9g", k.name, loss_name(kind),
-                  g[r * cols + c], want);
-            if (want != 0) worst_grad = std::max(worst_grad, err / std::fabs(want));
+            CHECK(err <= 1e-6 * std::fabs(want) + 1e-7 * cancel + 1e-12, "%s %s grad %.9g want %.9g", k.name,
+                  loss_name(kind), g[r * cols + c], want);
+            if (want != 0) worst_grad = std::max(worst_grad, err / (std::fabs(want) + 0.1 * cancel));
           }
         }
       }
@@ -702,8 +707,10 @@ static void test_vs_scalar(const Kernels& k, const Kernels& s) {
       const size_t rows = is_sparse(kind) ? 1 : n, cols = is_sparse(kind) ? n : 1;
       double ls = s.math.loss(kind, o, t.data(), dy.data(), ys.data(), rows, cols);
       double lk = k.math.loss(kind, o, t.data(), dy.data(), yk.data(), rows, cols);
-      CHECK(std::fabs(ls - lk) <= 1e-12 * std::fabs(ls), "%s %s loss %.17g vs scalar %.17g", k.name, loss_name(kind),
-            lk, ls);
+      // Double arithmetic agrees to rounding; the softmax-CE forms sum float exps.
+      const double tol =
+          kind >= Loss::CategoricalCrossentropyFromLogits ? 1e-7 * std::max(1.0, std::fabs(ls)) : 1e-12 * std::fabs(ls);
+      CHECK(std::fabs(ls - lk) <= tol, "%s %s loss %.17g vs scalar %.17g", k.name, loss_name(kind), lk, ls);
       cmp(loss_name(kind));
     }
   }

@@ -395,6 +395,61 @@ static inline long class_id(float t, size_t cols) {
   return (double)i == k ? i : -1;
 }
 
+// log sum_c e^{z_c} of one row, in double, with the vector exp: the max m is
+// subtracted first, so logits of +-1000 are fine. Also gives m and
+// s = sum_c e^{z_c - m}.
+static double row_logsumexp(const float* z, size_t n, float* max_out, double* sum_out) {
+  size_t i = 0;
+  float m = -__builtin_inff();
+  if (n >= kLanes) {
+    vf acc = vload(z);
+    for (i = kLanes; i + kLanes <= n; i += kLanes) acc = vmax(acc, vload(z + i));
+    m = vreduce_max(acc);
+  }
+  for (; i < n; ++i) m = z[i] > m ? z[i] : m;
+  const vf vm_ = vset1(m);
+  double s = 0.0;
+  vf acc = vzero();
+  size_t blk = 0;
+  for (i = 0; i + kLanes <= n; i += kLanes) {
+    acc = vadd(acc, exp_v(vsub(vload(z + i), vm_)));
+    if (++blk == 16) s += (double)vreduce_add(acc), acc = vzero(), blk = 0;
+  }
+  s += (double)vreduce_add(acc);
+  if (i < n) {
+    float t[kLanes];
+    vstore_partial(t, exp_v(vsub(vload_partial(z + i, n - i), vm_)), n - i);
+    for (size_t j = 0; j < n - i; ++j) s += (double)t[j];
+  }
+  *max_out = m;
+  *sum_out = s;
+  return (double)m + __builtin_log(s);
+}
+
+// d/dz of the softmax cross-entropy of one row: (ysum softmax(z) - y) * scale.
+// y is the target row, or nullptr for a sparse target `hot`. The bulk is one
+// vector pass, exp(z - m) * ysum * scale / s (z - m, unlike z - lse, stays
+// exact for logits near the max); entries with a nonzero target, where
+// ysum p - y may cancel, are redone in double. z is copied in chunks first, so
+// g may alias z.
+static void softmax_ce_grad(const float* z, const float* y, size_t hot, size_t n, float m, double s, double ysum,
+                            double scale, float* g) {
+  const size_t kChunk = 64;
+  float zb[kChunk];
+  const vf vl = vset1(m), va = vset1((float)(ysum * scale / s));
+  for (size_t c0 = 0; c0 < n; c0 += kChunk) {
+    const size_t nb = n - c0 < kChunk ? n - c0 : kChunk;
+    for (size_t i = 0; i < nb; ++i) zb[i] = z[c0 + i];
+    size_t i = 0;
+    for (; i + kLanes <= nb; i += kLanes) vstore(g + c0 + i, vmul(exp_v(vsub(vload(zb + i), vl)), va));
+    if (i < nb) vstore_partial(g + c0 + i, vmul(exp_v(vsub(vload_partial(zb + i, nb - i), vl)), va), nb - i);
+    for (i = 0; i < nb; ++i) {
+      const double yi = y ? (double)y[c0 + i] : (c0 + i == hot ? 1.0 : 0.0);
+      if (yi != 0.0) g[c0 + i] = (float)((ysum * __builtin_exp((double)zb[i] - (double)m) / s - yi) * scale);
+    }
+  }
+}
+
 static double loss(Loss kind, const float* out, const float* target, const float* sample_weight, float* grad,
                    size_t rows, size_t cols) {
   if (rows == 0) return 0.0;
@@ -486,34 +541,28 @@ static double loss(Loss kind, const float* out, const float* target, const float
       case Loss::CategoricalCrossentropyFromLogits:
       case Loss::SparseCategoricalCrossentropyFromLogits: {
         // loss = sum_c y_c (lse - z_c), lse = m + log sum_c e^{z_c - m};
-        // gradient (sum_c y_c) softmax(z) - y. All reads happen before the
-        // gradient is written, so grad may alias out.
+        // gradient (sum_c y_c) softmax(z) - y.
         const bool sparse = kind == Loss::SparseCategoricalCrossentropyFromLogits;
         const long k = sparse ? class_id(target[r], cols) : 0;
-        double m = o[0];
-        for (size_t c = 1; c < cols; ++c) m = (double)o[c] > m ? (double)o[c] : m;
-        double s = 0.0;
-        for (size_t c = 0; c < cols; ++c) s += __builtin_exp((double)o[c] - m);
-        const double lse = m + __builtin_log(s);
+        float m;
+        double s;
+        const double lse = row_logsumexp(o, cols, &m, &s);
+        const float* y = sparse ? nullptr : target + r * cols;
         double ysum = 1.0;
         if (sparse) {
           l = k < 0 ? nan : lse - (double)o[k];
         } else {
           ysum = 0.0;
           for (size_t c = 0; c < cols; ++c) {
-            const double y = target[r * cols + c];
-            ysum += y;
-            if (y != 0.0) l += y * (lse - (double)o[c]);
+            ysum += (double)y[c];
+            if (y[c] != 0.f) l += (double)y[c] * (lse - (double)o[c]);
           }
         }
         if (g) {
           if (sparse && k < 0) {
             for (size_t c = 0; c < cols; ++c) g[c] = 0.f;
           } else {
-            for (size_t c = 0; c < cols; ++c) {
-              const double y = sparse ? ((long)c == k ? 1.0 : 0.0) : (double)target[r * cols + c];
-              g[c] = (float)((ysum * __builtin_exp((double)o[c] - lse) - y) * gs_sum);
-            }
+            softmax_ce_grad(o, y, sparse ? (size_t)k : cols, cols, m, s, ysum, gs_sum, g);
           }
         }
         break;
