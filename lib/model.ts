@@ -7,6 +7,7 @@ import { describe, expectedMessage, rangeError, typeError } from './errors.js';
 import { Layer, type LayerConfig } from './layers.js';
 import { LOSSES, LOSS_ALIASES, type LossName, METRICS, METRIC_ALIASES, type MetricName, lossId, metricId } from './names.js';
 import { native } from './native.js';
+import type { NativeDataset } from './native-types.js';
 import { modelToBufferSync } from './io/buffer.js';
 import { Optimizer, resolveOptimizer } from './optimizers.js';
 import { ProgressPrinter } from './progress.js';
@@ -16,8 +17,6 @@ import { checkBoolean, checkChoice, checkFunction, checkInteger, checkKnownKeys,
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type NativeModel = any;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type NativeDataset = any;
 
 export interface CompileOptions {
   /** An optimizer from `nn.optimizers`, or its name with default options. */
@@ -203,7 +202,7 @@ export class Sequential {
   }
 
   /** Turns x into [n, inputDim] float32 (building the model from its width if needed). */
-  private prepareX(x: unknown, argument = 'x', checkFinite = false): Tensor {
+  private prepareX(x: unknown, argument = 'x'): Tensor {
     let t = toTensor(x, argument);
     if (t.rank === 1) {
       const d = this.inputSize;
@@ -217,13 +216,12 @@ export class Sequential {
       throw new RangeError(
         expectedMessage(`samples with ${this.inputSize} features (the model's input size)`, argument, `a tensor of shape [${t.shape.join(', ')}]`),
       );
-    if (checkFinite) checkFiniteValues(t.data, argument);
     if (!this.nativeModel) this.build(features);
     return t;
   }
 
   /** Turns y into the layout the loss needs: class ids [n] for sparse losses, else [n, outputs]. */
-  private prepareY(y: unknown, n: number, argument = 'y', checkFinite = false): Tensor {
+  private prepareY(y: unknown, n: number, argument = 'y'): Tensor {
     const c = this.requireCompiled('training');
     const out = this.outputDim!;
     let t = toTensor(y, argument);
@@ -244,16 +242,54 @@ export class Sequential {
         );
       if (t.rank !== 2 || t.shape[1] !== out)
         throw new RangeError(expectedMessage(`targets of shape [n, ${out}] (the model's outputs)`, argument, `a tensor of shape [${t.shape.join(', ')}]`));
-      if (checkFinite) checkFiniteValues(t.data, argument);
-    }
+      }
     if (t.shape[0] !== n)
       throw new RangeError(expectedMessage(`${n} targets (one per sample of x)`, argument, `${t.shape[0]} targets`));
     return t;
   }
 
-  private dataset(x: Tensor, y: Tensor, weights?: Float32Array): NativeDataset {
+  /**
+   * Copies x, y (and sample weights) into native memory. With `chunked`, the
+   * copy goes in pieces of about 4 MB with the event loop served in between,
+   * so that even a 60,000 x 784 training set never blocks it for long. The
+   * finite check runs natively on each piece.
+   */
+  private async datasetAsync(
+    x: Tensor,
+    y: Tensor,
+    weights: Float32Array | undefined,
+    opts: { chunked: boolean; checkFinite: boolean; names: [string, string] },
+  ): Promise<NativeDataset> {
     const n = x.shape[0]!;
-    return new native.Dataset(x.data, y.data, weights ?? null, n, x.shape[1]!, y.rank === 1 ? 1 : y.shape[1]!);
+    const parts: [0 | 1 | 2, Float32Array, number, string][] = [
+      [0, x.data, x.shape[1]!, opts.names[0]],
+      [1, y.data, y.rank === 1 ? 1 : y.shape[1]!, opts.names[1]],
+    ];
+    if (weights) parts.push([2, weights, 1, 'sample weights']);
+    const ds = new native.Dataset(n, parts[0]![2], parts[1]![2], weights !== undefined);
+    for (const [part, data, cols, name] of parts) {
+      const rowsPerChunk = opts.chunked ? Math.max(1, Math.floor((1 << 20) / Math.max(cols, 1))) : n;
+      for (let row = 0; row < n; row += rowsPerChunk) {
+        const end = Math.min(n, row + rowsPerChunk);
+        const bad = ds.write(part, row, data.subarray(row * cols, end * cols), opts.checkFinite && part !== 2);
+        if (bad >= 0)
+          throw rangeError(
+            'finite numbers (set checkFinite: false to skip this check)',
+            `${name} (row ${row + Math.floor(bad / cols)}, column ${bad % cols})`,
+            data[row * cols + bad],
+          );
+        if (opts.chunked && end < n) await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    return ds;
+  }
+
+  private dataset(x: Tensor, y: Tensor): NativeDataset {
+    const n = x.shape[0]!;
+    const ds = new native.Dataset(n, x.shape[1]!, y.rank === 1 ? 1 : y.shape[1]!, false);
+    ds.write(0, 0, x.data, false);
+    ds.write(1, 0, y.data, false);
+    return ds;
   }
 
   private sampleWeights(y: Tensor, classWeight: Record<number, number> | undefined): Float32Array | undefined {
@@ -321,15 +357,15 @@ export class Sequential {
     });
 
     if (seed !== undefined && !this.nativeModel) this.seed = seed;
-    let tx = this.prepareX(x, 'x', checkFinite);
-    let ty = this.prepareY(y, tx.shape[0]!, 'y', checkFinite);
+    let tx = this.prepareX(x, 'x');
+    let ty = this.prepareY(y, tx.shape[0]!, 'y');
     let vx: Tensor | undefined;
     let vy: Tensor | undefined;
     if (o.validationData !== undefined) {
       if (!Array.isArray(o.validationData) || o.validationData.length !== 2)
         throw typeError('an array [xVal, yVal]', 'validationData', o.validationData);
-      vx = this.prepareX(o.validationData[0], 'validationData[0]', checkFinite);
-      vy = this.prepareY(o.validationData[1], vx.shape[0]!, 'validationData[1]', checkFinite);
+      vx = this.prepareX(o.validationData[0], 'validationData[0]');
+      vy = this.prepareY(o.validationData[1], vx.shape[0]!, 'validationData[1]');
     } else if (o.validationSplit !== undefined) {
       const split = checkNumber(o.validationSplit, 'validationSplit', { min: 0, max: 1, maxExclusive: true });
       const n = tx.shape[0]!;
@@ -348,8 +384,18 @@ export class Sequential {
     const weights = this.sampleWeights(ty, o.classWeight as Record<number, number> | undefined);
 
     const model = this.model;
-    const train = this.dataset(tx, ty, weights);
-    const val = vx && vy ? this.dataset(vx, vy) : undefined;
+    if (this.training) throw new Error('This model is already training: concurrent fit calls on one model are not allowed');
+    this.training = true;
+    let train: NativeDataset;
+    let val: NativeDataset | undefined;
+    try {
+      train = await this.datasetAsync(tx, ty, weights, { chunked: true, checkFinite, names: ['x', 'y'] });
+      if (vx && vy)
+        val = await this.datasetAsync(vx, vy, undefined, { chunked: true, checkFinite, names: ['validationData[0]', 'validationData[1]'] });
+    } catch (e) {
+      this.training = false;
+      throw e;
+    }
     const history: History = { epoch: [], history: {} };
     const printer = new ProgressPrinter(Number(verbose) as 0 | 1 | 2, epochs);
     const handle = this.trainingHandle();
@@ -357,7 +403,6 @@ export class Sequential {
     const batchHooks = callbacks.filter((cb) => typeof cb.onBatchEnd === 'function');
     const nanStops = callbacks.some((cb) => cb instanceof TerminateOnNaN);
 
-    this.training = true;
     this.stopFlag = false;
     try {
       for (const cb of callbacks) await cb.onTrainBegin?.({});
@@ -590,14 +635,6 @@ export class Sequential {
   async exportOnnx(file: string): Promise<void> {
     const { exportOnnx } = await import('./io/onnx.js');
     await exportOnnx(this, file);
-  }
-}
-
-function checkFiniteValues(data: Float32Array, argument: string): void {
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    if (!Number.isFinite(v))
-      throw rangeError(`finite numbers (set checkFinite: false to skip this check)`, `${argument} (flat index ${i})`, v);
   }
 }
 

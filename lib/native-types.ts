@@ -34,5 +34,11 @@ export interface NativeAddon {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   Model: new (spec: any) => any;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  Dataset: new (x: Float32Array, y: Float32Array, w: Float32Array | null, n: number, xCols: number, yCols: number) => any;
+  Dataset: new (n: number, xCols: number, yCols: number, hasWeights: boolean) => NativeDataset;
+}
+
+/** Samples held in native memory, filled in chunks. */
+export interface NativeDataset {
+  /** Copies rows from firstRow on; returns the index of the first non-finite value when checking, else -1. */
+  write(part: 0 | 1 | 2, firstRow: number, values: Float32Array, checkFinite: boolean): number;
 }

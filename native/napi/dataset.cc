@@ -1,5 +1,6 @@
 #include "dataset.h"
 
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -10,42 +11,49 @@ namespace simdnn {
 namespace napi {
 
 void DatasetWrap::Register(Napi::Env env, Napi::Object exports) {
-  Napi::Function ctor = DefineClass(env, "Dataset", {});
+  Napi::Function ctor = DefineClass(env, "Dataset", {InstanceMethod<&DatasetWrap::Write>("write")});
   instance_data(env).dataset_ctor = Napi::Persistent(ctor);
   exports.Set("Dataset", ctor);
 }
 
 DatasetWrap::DatasetWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DatasetWrap>(info), env_(info.Env()) {
   Napi::Env env = info.Env();
-  Napi::Float32Array x = get_f32(info, 0, "x"), y = get_f32(info, 1, "y");
-  const size_t n = get_size(info, 3, "n"), xc = get_size(info, 4, "xCols"), yc = get_size(info, 5, "yCols");
-  if (x.ElementLength() != checked_mul(env, n, xc, "the size of x"))
-    throw Napi::RangeError::New(env, "Expected x to hold n * xCols values");
-  if (y.ElementLength() != checked_mul(env, n, yc, "the size of y"))
-    throw Napi::RangeError::New(env, "Expected y to hold n * yCols values");
-  const bool has_w = info.Length() > 2 && !info[2].IsNull() && !info[2].IsUndefined();
-  Napi::Float32Array w;
-  if (has_w) {
-    w = get_f32(info, 2, "weights");
-    if (w.ElementLength() != n) throw Napi::RangeError::New(env, "Expected one weight per sample");
-  }
+  const size_t n = get_size(info, 0, "n"), xc = get_size(info, 1, "xCols"), yc = get_size(info, 2, "yCols");
+  const bool has_w = get_bool(info, 3, "hasWeights");
+  checked_mul(env, checked_mul(env, n, xc, "the size of x"), sizeof(float), "the size of x");
+  checked_mul(env, checked_mul(env, n, yc, "the size of y"), sizeof(float), "the size of y");
   guarded(env, [&] {
     data_.n = n;
     data_.x_cols = xc;
     data_.y_cols = yc;
     data_.x.resize(n * xc);
     data_.y.resize(n * yc);
-    if (n != 0 && xc != 0) std::memcpy(data_.x.data(), x.Data(), n * xc * sizeof(float));
-    if (n != 0 && yc != 0) std::memcpy(data_.y.data(), y.Data(), n * yc * sizeof(float));
     data_.has_weights = has_w;
-    if (has_w) {
-      data_.w.resize(n);
-      if (n) std::memcpy(data_.w.data(), w.Data(), n * sizeof(float));
-    }
+    if (has_w) data_.w.resize(n);
     return 0;
   });
   reported_ = (int64_t)data_.bytes();
   Napi::MemoryManagement::AdjustExternalMemory(env, reported_);
+}
+
+Napi::Value DatasetWrap::Write(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t part = get_size(info, 0, "part", 2);
+  const size_t first = get_size(info, 1, "firstRow");
+  Napi::Float32Array v = get_f32(info, 2, "values");
+  const bool check = get_bool(info, 3, "checkFinite");
+  if (part == 2 && !data_.has_weights) throw Napi::RangeError::New(env, "This dataset has no sample weights");
+  AlignedBuffer& dst = part == 0 ? data_.x : part == 1 ? data_.y : data_.w;
+  const size_t cols = part == 0 ? data_.x_cols : part == 1 ? data_.y_cols : 1;
+  const size_t len = v.ElementLength();
+  if (first > data_.n || cols == 0 || len % cols != 0 || len / cols > data_.n - first)
+    throw Napi::RangeError::New(env, "Expected values that fit in the dataset at firstRow");
+  const float* src = v.Data();
+  if (len) std::memcpy(dst.data() + first * cols, src, len * sizeof(float));
+  if (check)
+    for (size_t i = 0; i < len; ++i)
+      if (!std::isfinite(src[i])) return Napi::Number::New(env, (double)i);
+  return Napi::Number::New(env, -1);
 }
 
 DatasetWrap::~DatasetWrap() {
