@@ -9,7 +9,8 @@
  *     model: <Sequential.toJSON()>,
  *     weights: [{ name, shape, byteOffset, byteLength }],
  *     optimizer?: { iterations, learningRate?, slots: [{ name, param, length, byteOffset }] },
- *     weightsByteLength, weightsSha256 }
+ *     weightsByteLength, weightsSha256,
+ *     descriptionSha256 }   (SHA-256 of the JSON text of all the fields above, see descriptionDigest)
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -63,6 +64,7 @@ export interface ModelManifest {
   optimizer?: OptimizerManifest;
   weightsByteLength: number;
   weightsSha256: string;
+  descriptionSha256: string;
 }
 
 /** An error about the content of a saved model: its message names the file and the problem. */
@@ -161,8 +163,28 @@ export function encodeModel(model: Sequential, includeOptimizer = true): { manif
     ...(optimizer ? { optimizer } : {}),
     weightsByteLength: total,
     weightsSha256: sha256(binary),
+    descriptionSha256: '',
   };
+  manifest.descriptionSha256 = descriptionDigest(manifest as unknown as Record<string, unknown>);
   return { manifest, binary };
+}
+
+/**
+ * The SHA-256 of the description's fields, serialized by JSON.stringify in a fixed order. Any edit
+ * or corruption of model.json that changes a value (not just whitespace) changes it.
+ */
+export function descriptionDigest(m: Record<string, unknown>): string {
+  const fields = [
+    m.format,
+    m.formatVersion,
+    m.libraryVersion,
+    m.model,
+    m.weights,
+    m.optimizer ?? null,
+    m.weightsByteLength,
+    m.weightsSha256,
+  ];
+  return sha256(Buffer.from(JSON.stringify(fields), 'utf8'));
 }
 
 // ---- validation of what was read ------------------------------------------------------------
@@ -189,12 +211,21 @@ export function validateManifest(parsed: unknown, file: string): ModelManifest {
       `"formatVersion" in ${file}`,
       `${version}${
         newer
-          ? `: the model was saved by a newer simdnn${typeof parsed.libraryVersion === 'string' ? ` (${describe(parsed.libraryVersion)})` : ''}; upgrade simdnn to load it`
+          ? `: the model was saved by a newer simdnn${typeof parsed.libraryVersion === 'string' ? ` (${parsed.libraryVersion.slice(0, 40)})` : ''}; upgrade simdnn to load it`
           : ''
       }`,
     );
   }
   if (typeof parsed.libraryVersion !== 'string') throw bad('libraryVersion', 'a string', parsed.libraryVersion);
+  if (typeof parsed.descriptionSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(parsed.descriptionSha256))
+    throw bad('descriptionSha256', 'a SHA-256 digest (64 lowercase hex digits)', parsed.descriptionSha256);
+  const digest = descriptionDigest(parsed);
+  if (digest !== parsed.descriptionSha256)
+    throw formatError(
+      `a model description whose SHA-256 is the ${parsed.descriptionSha256} recorded in it`,
+      file,
+      `one whose SHA-256 is ${digest}: the description was altered or corrupted`,
+    );
 
   const model = parsed.model;
   if (!isObject(model)) throw bad('model', 'an object (the model description)', model);
@@ -233,9 +264,9 @@ export function validateManifest(parsed: unknown, file: string): ModelManifest {
     if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0 || offset % 4 !== 0)
       throw bad(field, 'a non-negative integer multiple of 4', offset);
     if (offset + length > total)
-      throw bad(
-        field,
+      throw formatError(
         `a range that ends within the ${total} bytes of weights`,
+        `"${field}" in ${file}`,
         `${offset} (ending at byte ${offset + length})`,
       );
   };
@@ -302,6 +333,7 @@ export function validateManifest(parsed: unknown, file: string): ModelManifest {
     ...(optimizer ? { optimizer } : {}),
     weightsByteLength: total,
     weightsSha256: parsed.weightsSha256,
+    descriptionSha256: parsed.descriptionSha256,
   };
 }
 

@@ -1,0 +1,195 @@
+// TensorFlow.js import: models saved by @tensorflow/tfjs itself (layers format,
+// model.json + weight shards) load and predict the same within 1e-5.
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel } from '../lib/io/load.js';
+import { tensor } from '../lib/tensor.js';
+
+/** A devDependency from the repo, else from /tmp/peers (installed outside the repo until the lead adds it). */
+function peer<T>(name: string): T | undefined {
+  for (const base of [import.meta.url, '/tmp/peers/package.json']) {
+    try {
+      return createRequire(base)(name) as T;
+    } catch {
+      // try the next place
+    }
+  }
+  return undefined;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Tf = any;
+const tf = peer<Tf>('@tensorflow/tfjs');
+if (!tf) console.warn('io-tfjs: @tensorflow/tfjs is not installed (npm i -D @tensorflow/tfjs@4.22.0); skipping');
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'simdnn-tfjs-'));
+
+function rand(n: number, seed: number, scale = 1): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 32 - 0.5) * 2 * scale;
+  }
+  return out;
+}
+
+/** Saves a TF.js model as model.json plus `shards` weight files, the layout tfjs's own file savers use. */
+async function saveTfjs(model: Tf, dir: string, shards = 1): Promise<string> {
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts: Tf) => {
+      const data = Buffer.from(
+        Array.isArray(artifacts.weightData)
+          ? tf.io.concatenateArrayBuffers(artifacts.weightData)
+          : artifacts.weightData,
+      );
+      const size = Math.ceil(data.length / shards / 4) * 4;
+      const paths: string[] = [];
+      for (let i = 0; i < shards; i++) {
+        const name = `group1-shard${i + 1}of${shards}.bin`;
+        writeFileSync(join(dir, name), data.subarray(i * size, (i + 1) * size));
+        paths.push(`./${name}`);
+      }
+      const json = {
+        modelTopology: artifacts.modelTopology,
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+        weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
+      };
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return join(dir, 'model.json');
+}
+
+function expectClose(actual: Float32Array, expected: Float32Array, tol = 1e-5): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i]!;
+    const diff = Math.abs(actual[i]! - e);
+    if (!(diff <= tol + tol * Math.abs(e)))
+      expect.fail(`output ${i}: simdnn ${actual[i]} vs tfjs ${e} (|diff| ${diff})`);
+  }
+}
+
+describe.skipIf(!tf)('TensorFlow.js import', () => {
+  const ACTS = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'softplus', 'gelu'];
+
+  it('loads tfjs Sequential models and predicts the same, for every supported activation and layer', async () => {
+    await tf.setBackend('cpu');
+    const builds: [string, () => Tf][] = ACTS.map((act, k) => [
+      act,
+      () =>
+        tf.sequential({
+          layers: [
+            tf.layers.dense({ units: 10, inputShape: [6], activation: act }),
+            tf.layers.dropout({ rate: 0.2 }),
+            tf.layers.dense({ units: 4, activation: act, useBias: k % 2 === 1 }),
+          ],
+        }),
+    ]);
+    builds.push([
+      'InputLayer, Activation, ReLU, LeakyReLU(0.01), ELU, Softmax layers, regularizers',
+      () =>
+        tf.sequential({
+          layers: [
+            tf.layers.inputLayer({ inputShape: [6] }),
+            tf.layers.dense({ units: 8, kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }) }),
+            tf.layers.activation({ activation: 'tanh' }),
+            tf.layers.dense({ units: 8, useBias: false }),
+            tf.layers.reLU(),
+            tf.layers.dense({ units: 7 }),
+            tf.layers.leakyReLU({ alpha: 0.01 }),
+            tf.layers.dense({ units: 7 }),
+            tf.layers.elu(),
+            tf.layers.dense({ units: 3 }),
+            tf.layers.softmax(),
+          ],
+        }),
+    ]);
+    for (const [name, build] of builds) {
+      const model = build();
+      // Larger weights than the default initialization, to exercise the saturated ranges.
+      model.setWeights(model.getWeights().map((w: Tf, i: number) => tf.tensor(rand(w.size, 10 + i, 1), w.shape)));
+      const dir = tmp();
+      const file = await saveTfjs(model, dir, name === 'relu' ? 3 : 1);
+      const loaded = await loadModel(file);
+      const rows = 25;
+      const x = rand(rows * 6, name.length, 3);
+      const expected = model.predict(tf.tensor2d(x, [rows, 6])).dataSync() as Float32Array;
+      const actual = loaded.predict(tensor(x, [rows, 6])).data;
+      expectClose(actual, expected);
+      expect(loaded.compileConfig).toBeUndefined();
+      if (name.startsWith('InputLayer')) {
+        const layers = loaded.toJSON().layers;
+        expect(layers.map((l) => (l.type === 'dense' ? 'dense' : l.activation))).toEqual([
+          'dense',
+          'tanh',
+          'dense',
+          'relu',
+          'dense',
+          'leakyRelu',
+          'dense',
+          'elu',
+          'dense',
+          'softmax',
+        ]);
+        expect(layers[0]!.kernelRegularizer).toEqual({ l1: 0, l2: 0.01 });
+      }
+    }
+  });
+
+  it('names unsupported activations and layers, and missing or truncated weight files', async () => {
+    await tf.setBackend('cpu');
+    const dir = tmp();
+    const selu = await saveTfjs(
+      tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], activation: 'selu' })] }),
+      dir,
+    );
+    await expect(loadModel(selu)).rejects.toThrow(
+      /^Expected one of the activations linear, relu, sigmoid, tanh, softmax, elu, softplus, gelu \(unsupported by simdnn\) for the activation of layer "dense_Dense\d+" \(Dense\) in .*model\.json, but received "selu"$/,
+    );
+
+    const dir2 = tmp();
+    const bn = await saveTfjs(
+      tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] }), tf.layers.batchNormalization()] }),
+      dir2,
+    );
+    await expect(loadModel(bn)).rejects.toThrow(
+      `Expected one of the layers InputLayer, Dense, Dropout, Activation, ReLU, Softmax, ELU, LeakyReLU (unsupported by simdnn) for "class_name" of layer 1 in ${bn}, but received "BatchNormalization"`,
+    );
+
+    const dir3 = tmp();
+    const leaky = await saveTfjs(
+      tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] }), tf.layers.leakyReLU()] }),
+      dir3,
+    );
+    await expect(loadModel(leaky)).rejects.toThrow(
+      /alpha 0\.01 \(the slope of simdnn's leakyRelu\).*but received 0\.3/,
+    );
+
+    const dir4 = tmp();
+    const ok = await saveTfjs(tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3] })] }), dir4);
+    const shard = join(dir4, 'group1-shard1of1.bin');
+    const full = readFileSync(shard);
+    writeFileSync(shard, full.subarray(0, full.length - 4));
+    await expect(loadModel(ok)).rejects.toThrow(
+      `Expected 64 bytes of weights (what ${ok} lists for weightsManifest[0]) for ${shard}, but received 60 bytes: the weight files are truncated`,
+    );
+    rmSync(shard);
+    await expect(loadModel(ok)).rejects.toThrow(
+      `Expected the weight file "./group1-shard1of1.bin" listed in ${ok} for ${shard}, but received a missing file`,
+    );
+    const json = JSON.parse(readFileSync(ok, 'utf8'));
+    json.weightsManifest[0].paths = ['../../etc/passwd'];
+    writeFileSync(ok, JSON.stringify(json));
+    await expect(loadModel(ok)).rejects.toThrow(
+      `Expected a weight file path inside the model folder for "weightsManifest" in ${ok}, but received "../../etc/passwd"`,
+    );
+  });
+});
