@@ -1,8 +1,10 @@
 #include "optimizer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <new>
 #include <stdexcept>
 
@@ -15,9 +17,26 @@ namespace {
 // Norms and the regularization loss are summed per block of this many floats
 // (block partials in float by the kernel, blocks in double), never per thread.
 constexpr size_t kBlock = 16384;
-// Thread ranges are cut at multiples of one cache line of floats.
-constexpr size_t kUnit = 16;
+// The update is handed out in chunks of at most this many floats (a multiple
+// of one cache line of floats, 16).
+constexpr size_t kChunk = 32768;
 constexpr size_t kDefaultParallelThreshold = 65536;
+
+// Runs fn(i) for every i in [0, count) on the compute pool, handing indices
+// out dynamically so that a thread the OS delays (a busy machine) does not hold
+// up the step. Each index is computed the same way whichever thread runs it,
+// so results depend neither on the thread count nor on timing.
+void dynamic_for(size_t count, const std::function<void(size_t)>& fn) {
+  const size_t threads = std::min(num_threads(), count);
+  if (threads <= 1) {
+    for (size_t i = 0; i < count; ++i) fn(i);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  parallel_run(threads, [&](size_t, size_t) {
+    for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < count;) fn(i);
+  });
+}
 
 std::string num(double v) {
   char buf[64];
@@ -76,12 +95,14 @@ double regularization_loss(const Kernels& k, const float* w, size_t n, const Reg
   if ((r.l1 == 0 && r.l2 == 0) || n == 0) return 0;
   const size_t blocks = (n + kBlock - 1) / kBlock;
   std::vector<float> abs_part(blocks), sq_part(blocks);
-  parallel_for(blocks, kDefaultParallelThreshold / kBlock, [&](size_t b0, size_t b1) {
-    for (size_t b = b0; b < b1; ++b) {
-      const size_t lo = b * kBlock, len = std::min(kBlock, n - lo);
-      k.optim.abs_square_sums(w + lo, len, &abs_part[b], &sq_part[b]);
-    }
-  });
+  auto block = [&](size_t b) {
+    const size_t lo = b * kBlock, len = std::min(kBlock, n - lo);
+    k.optim.abs_square_sums(w + lo, len, &abs_part[b], &sq_part[b]);
+  };
+  if (n < kDefaultParallelThreshold)
+    for (size_t b = 0; b < blocks; ++b) block(b);
+  else
+    dynamic_for(blocks, block);
   double a = 0, q = 0;
   for (size_t b = 0; b < blocks; ++b) a += abs_part[b], q += sq_part[b];
   return (double)r.l1 * a + (double)r.l2 * q;
@@ -166,17 +187,15 @@ struct Optimizer::Impl {
       j += (params[i].n + kBlock - 1) / kBlock;
       first[i + 1] = j;
     }
-    auto run = [&](size_t b0, size_t b1) {
-      for (size_t b = b0; b < b1; ++b) {
-        const size_t i = block_param[b], lo = (b - first[i]) * kBlock;
-        block_sums[b] = k->optim.grad_sum_squares(steps[i], w[i] + lo, g[i] + lo, std::min(kBlock, params[i].n - lo));
-      }
+    auto block = [&](size_t b) {
+      const size_t i = block_param[b], lo = (b - first[i]) * kBlock;
+      block_sums[b] = k->optim.grad_sum_squares(steps[i], w[i] + lo, g[i] + lo, std::min(kBlock, params[i].n - lo));
     };
     const size_t nb = block_param.size();
     if (total < threshold)
-      run(0, nb);
+      for (size_t b = 0; b < nb; ++b) block(b);
     else
-      parallel_for(nb, std::max<size_t>(1, threshold / kBlock / 2), run);
+      dynamic_for(nb, block);
     norms2.assign(np, 0.0);
     for (size_t b = 0; b < nb; ++b) norms2[block_param[b]] += block_sums[b];
   }
@@ -252,12 +271,12 @@ struct Optimizer::Impl {
       }
     }
 
-    if (total < threshold || num_threads() <= 1) {
+    if (total < threshold) {
       update_range(w, g, 0, total);
     } else {
-      const size_t units = (total + kUnit - 1) / kUnit;
-      parallel_for(units, std::max<size_t>(1, threshold / 2 / kUnit),
-                   [&](size_t u0, size_t u1) { update_range(w, g, u0 * kUnit, std::min(u1 * kUnit, total)); });
+      const size_t chunk = std::max<size_t>(16, std::min(kChunk, threshold / 2) / 16 * 16);
+      dynamic_for((total + chunk - 1) / chunk,
+                  [&](size_t c) { update_range(w, g, c * chunk, std::min(total, (c + 1) * chunk)); });
     }
     ++iters;
   }

@@ -12,11 +12,12 @@
 // The regularizer gradient comes before clipping because in Keras the
 // regularization loss is part of the loss whose gradient the optimizer clips.
 //
-// Threads: one parallel region per step over all tensors together (contiguous
-// ranges of the concatenated parameters, cut at multiples of 16 floats), and
-// inline when the whole model is small. Norms are summed per fixed block of
-// elements, never per thread, so results are bitwise identical for any thread
-// count.
+// Threads: one parallel region per step over all tensors together: the
+// concatenated parameters are cut into chunks of 32768 floats that the threads
+// take dynamically (a thread the OS delays does not hold up the step); the step
+// runs inline when the model has fewer than 65536 parameters in all. Norms are
+// summed per fixed block of 16384 floats, never per thread, so results are
+// bitwise identical for any thread count.
 #pragma once
 #include <cstddef>
 #include <cstdint>
