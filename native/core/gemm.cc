@@ -17,6 +17,7 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -123,17 +124,13 @@ void run_region(const Problem& P, size_t m0, size_t m1, size_t n0, size_t n1) {
     for (size_t pc = 0; pc < P.k; pc += KC) {
       const size_t kc = std::min(KC, P.k - pc);
       const bool last = pc + kc == P.k;
-      if (P.pack_b) {
-        const float* src = P.tb ? P.b + jc * P.ldb + pc : P.b + pc * P.ldb + jc;
-        g.pack_b(P.tb, kc, nc, src, P.ldb, bbuf);
-      } else if (full_nc < nc) {
+      if (!P.pack_b && full_nc < nc) {
         g.pack_b(false, kc, nc - full_nc, P.b + pc * P.ldb + jc + full_nc, P.ldb, bbuf);
       }
       GemmTileOut out{P.alpha, pc == 0 ? P.beta : 1.f, nullptr};
 
       for (size_t ic = m0; ic < m1; ic += MC) {
         const size_t mc = std::min(MC, m1 - ic);
-        if (P.pack_a) g.pack_a(P.ta, mc, kc, P.ta ? P.a + pc * P.lda + ic : P.a + ic * P.lda + pc, P.lda, abuf);
 
         for (size_t jr = 0; jr < nc; jr += NR) {
           const size_t nr = std::min(NR, nc - jr);
@@ -142,6 +139,11 @@ void run_region(const Problem& P, size_t m0, size_t m1, size_t n0, size_t n1) {
           if (P.pack_b) {
             bp = bbuf + jr * kc;
             sb = NR;
+            // Packed panel by panel right before its first use, so the loads
+            // of the copy overlap the micro-kernels' arithmetic.
+            if (ic == m0)
+              g.pack_b(P.tb, kc, nr, P.tb ? P.b + (jc + jr) * P.ldb + pc : P.b + pc * P.ldb + jc + jr, P.ldb,
+                       (float*)bp);
           } else if (jr < full_nc) {
             bp = P.b + pc * P.ldb + jc + jr;
             sb = P.ldb;
@@ -156,6 +158,8 @@ void run_region(const Problem& P, size_t m0, size_t m1, size_t n0, size_t n1) {
             const size_t mr = std::min(MR, mc - ir);
             const size_t i = ic + ir;
             float* ct = ccol + i * P.ldc;
+            if (P.pack_a && jr == 0)  // likewise
+              g.pack_a(P.ta, mr, kc, P.ta ? P.a + pc * P.lda + i : P.a + i * P.lda + pc, P.lda, abuf + ir * kc);
             if (P.pack_a)
               g.kmajor[mr](kc, abuf + ir * kc, MR, bp, sb, ct, P.ldc, nr, &out);
             else if (P.ta)
@@ -235,13 +239,28 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
     run_scale_only(P);
     return;
   }
-  const GemmKernels& g = kern.gemm;
+  static Kernels tuned = kern;  // TUNING HOOK (temporary)
+  static int pack_override = -1;
+  static bool once = [&] {
+    if (const char* e = std::getenv("SIMDNN_GEMM_TUNE")) {
+      size_t kc, mc, nc;
+      int pk;
+      if (std::sscanf(e, "%zu,%zu,%zu,%d", &kc, &mc, &nc, &pk) == 4) {
+        tuned.gemm.kc = kc, tuned.gemm.mc = mc, tuned.gemm.nc = nc, pack_override = pk;
+      }
+    }
+    return true;
+  }();
+  (void)once;
+  if (kern.isa == tuned.isa) P.kern = &tuned;
+  const GemmKernels& g = P.kern->gemm;
   // Packing pays when its cost (one pass over the block) is spread over many
   // tiles. A block packed is reused by the ceil(n / NR) column panels, B by
   // the ceil(m / MR) row panels; a transposed B is always packed (the kernel
   // needs NR contiguous columns).
   P.pack_a = n > 4 * g.nr && m * k > 64 * 1024;
   P.pack_b = trans_b || (m > 8 * g.mr && k * n > 64 * 1024);
+  if (pack_override >= 0) P.pack_a = pack_override & 1, P.pack_b = trans_b || (pack_override & 2);
 
   const double flops = 2.0 * m * n * k;
   size_t nt = 1;

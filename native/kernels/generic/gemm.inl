@@ -4,6 +4,9 @@
 //   SIMDNN_GEMM_MR  rows of the register tile (<= kGemmMaxMr)
 //   SIMDNN_GEMM_NV  vectors per row of the tile (NR = NV * kLanes)
 //   SIMDNN_GEMM_KC, SIMDNN_GEMM_MC, SIMDNN_GEMM_NC  cache blocking
+// and optionally ISA-specific packing of full panels (register transposes):
+//   SIMDNN_GEMM_PACK_A_FULL(kc, a, lda, dst)        MR rows of A, not transposed
+//   SIMDNN_GEMM_PACK_B_TRANS_FULL(kc, b, ldb, dst)  NR rows of B (op(B) = B^T)
 // Everything here has internal linkage (anonymous namespace inside the ISA
 // namespace), so no copy built with one ISA's flags can replace another's.
 #include <cstddef>
@@ -46,12 +49,14 @@ inline void store_tile(vf (&acc)[M][kNv], float* c, size_t ldc, size_t n, const 
     }
     return;
   }
+#pragma GCC unroll 16
   for (size_t i = 0; i < M; ++i) {
     float* ci = c + i * ldc;
+#pragma GCC unroll 16
     for (size_t j = 0; j < kNv; ++j) {
       const size_t j0 = j * kLanes;
-      if (j0 >= n) break;
-      const size_t w = n - j0 < kLanes ? n - j0 : kLanes;
+      const size_t w = j0 >= n ? 0 : n - j0 < kLanes ? n - j0 : kLanes;
+      if (w == 0) continue;
       vf r = beta != 0.f ? vfmadd(va, acc[i][j], vmul(vb, vload_partial(ci + j0, w))) : vmul(va, acc[i][j]);
       if (bias) r = vadd(r, vload_partial(bias + j0, w));
       vstore_partial(ci + j0, r, w);
@@ -79,6 +84,8 @@ void tile_kmajor(size_t kc, const float* a, size_t sa, const float* b, size_t sb
     for (size_t j = 0; j < kNv; ++j) acc[i][j] = vzero();
   prefetch_tile<M>(c, ldc);
   for (size_t p = 0; p < kc; ++p) {
+    // The A panel streams from L2 while the B panel stays in L1.
+    __builtin_prefetch(a + 16 * sa);
     vf bv[kNv];
 #pragma GCC unroll 16
     for (size_t j = 0; j < kNv; ++j) bv[j] = vload(b + j * kLanes);
@@ -130,11 +137,22 @@ void pack_a(bool trans, size_t mc, size_t kc, const float* a, size_t lda, float*
         for (size_t i = rows; i < kMr; ++i) d[i] = 0.f;
       }
     } else if (rows == kMr) {
+#ifdef SIMDNN_GEMM_PACK_A_FULL
+      SIMDNN_GEMM_PACK_A_FULL(kc, a + i0 * lda, lda, dst);
+      continue;
+#endif
+      // MR row streams; prefetch each a few lines ahead (rows are often 4 KiB
+      // apart, which defeats the hardware prefetcher's stream tracking).
       const float* src = a + i0 * lda;
-      for (size_t p = 0; p < kc; ++p) {
-        float* d = dst + p * kMr;
+      for (size_t p0 = 0; p0 < kc; p0 += 16) {
 #pragma GCC unroll 16
-        for (size_t i = 0; i < kMr; ++i) d[i] = src[i * lda + p];
+        for (size_t i = 0; i < kMr; ++i) __builtin_prefetch(src + i * lda + p0 + 64);
+        const size_t pe = p0 + 16 < kc ? p0 + 16 : kc;
+        for (size_t p = p0; p < pe; ++p) {
+          float* d = dst + p * kMr;
+#pragma GCC unroll 16
+          for (size_t i = 0; i < kMr; ++i) d[i] = src[i * lda + p];
+        }
       }
     } else {
       const float* src = a + i0 * lda;
@@ -153,9 +171,11 @@ void pack_b(bool trans, size_t kc, size_t nc, const float* b, size_t ldb, float*
     if (!trans) {
       const float* src = b + j0;
       if (cols == kNr) {
-        for (size_t p = 0; p < kc; ++p, src += ldb)
+        for (size_t p = 0; p < kc; ++p, src += ldb) {
+          __builtin_prefetch(src + 8 * ldb);
 #pragma GCC unroll 16
           for (size_t j = 0; j < kNv; ++j) vstore(dst + p * kNr + j * kLanes, vload(src + j * kLanes));
+        }
       } else {
         for (size_t p = 0; p < kc; ++p, src += ldb)
           for (size_t j = 0; j < kNv; ++j) {
@@ -166,6 +186,12 @@ void pack_b(bool trans, size_t kc, size_t nc, const float* b, size_t ldb, float*
       }
     } else {
       const float* src = b + j0 * ldb;
+#ifdef SIMDNN_GEMM_PACK_B_TRANS_FULL
+      if (cols == kNr) {
+        SIMDNN_GEMM_PACK_B_TRANS_FULL(kc, src, ldb, dst);
+        continue;
+      }
+#endif
       for (size_t j = 0; j < cols; ++j)
         for (size_t p = 0; p < kc; ++p) dst[p * kNr + j] = src[j * ldb + p];
       for (size_t j = cols; j < kNr; ++j)

@@ -1,0 +1,219 @@
+// sgemm vs OpenBLAS cblas_sgemm, side by side in one run.
+//   bench_gemm [--quick] [--json PATH]
+// Measures the FMA peak of one core, then GFLOP/s (median of several samples,
+// each long enough to time reliably) for square sizes and the MLP shapes at 1
+// and 2 threads. Built and run by bench/gemm/run.mjs.
+#include <cblas.h>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/gemm.h"
+#include "core/threadpool.h"
+#include "kernels/kernels.h"
+
+using namespace simdnn;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double now_s() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
+
+// Peak of one core: 16 independent FMA chains (more than latency x ports).
+double fma_peak_gflops() {
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    __m256 acc[16];
+    for (int i = 0; i < 16; ++i) acc[i] = _mm256_set1_ps(1.0f + i * 1e-3f);
+    const __m256 x = _mm256_set1_ps(0.999999f), y = _mm256_set1_ps(1e-7f);
+    const long iters = 20000000;
+    const double t0 = now_s();
+    for (long it = 0; it < iters; ++it) {
+      for (int i = 0; i < 16; ++i) acc[i] = _mm256_fmadd_ps(acc[i], x, y);
+      __asm__ volatile("" : "+x"(acc[0]), "+x"(acc[1]), "+x"(acc[2]), "+x"(acc[3]), "+x"(acc[4]), "+x"(acc[5]),
+                       "+x"(acc[6]), "+x"(acc[7]), "+x"(acc[8]), "+x"(acc[9]), "+x"(acc[10]), "+x"(acc[11]));
+      __asm__ volatile("" : "+x"(acc[12]), "+x"(acc[13]), "+x"(acc[14]), "+x"(acc[15]));
+    }
+    const double t = now_s() - t0;
+    float sink[8];
+    __m256 s = acc[0];
+    for (int i = 1; i < 16; ++i) s = _mm256_add_ps(s, acc[i]);
+    _mm256_storeu_ps(sink, s);
+    if (sink[0] == 12345.f) std::printf(" ");
+    best = std::max(best, iters * 16.0 * 8 * 2 / t / 1e9);
+  }
+  return best;
+}
+
+struct Shape {
+  std::string name;
+  bool ta, tb;
+  size_t m, n, k;
+};
+
+struct Stats {
+  double median, lo, hi;
+};
+
+// Samples of fn in GFLOP/s: each runs it enough times to last >= min_time seconds.
+void measure(const std::function<void()>& fn, double flops, int samples, double min_time, std::vector<double>& g) {
+  fn();  // warm up (and grow packing buffers)
+  const double t0 = now_s();
+  fn();
+  const double one = std::max(now_s() - t0, 1e-7);
+  const long iters = std::max<long>(1, (long)(min_time / one));
+  for (int s = 0; s < samples; ++s) {
+    const double start = now_s();
+    for (long i = 0; i < iters; ++i) fn();
+    g.push_back(flops * iters / (now_s() - start) / 1e9);
+  }
+}
+
+Stats stats(std::vector<double> g) {
+  std::sort(g.begin(), g.end());
+  const size_t n = g.size();
+  return {n % 2 ? g[n / 2] : (g[n / 2 - 1] + g[n / 2]) / 2, g.front(), g.back()};
+}
+
+std::string cpu_model() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+std::string cpu_flags() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line, out;
+  while (std::getline(f, line))
+    if (line.rfind("flags", 0) == 0) {
+      for (const char* fl : {" avx2", " fma", " avx512f", " avx512bw", " avx512dq", " avx512vl"})
+        if (line.find(std::string(fl) + " ") != std::string::npos ||
+            line.size() >= std::strlen(fl) && line.compare(line.size() - std::strlen(fl), std::string::npos, fl) == 0)
+          out += (out.empty() ? "" : " ") + std::string(fl + 1);
+      break;
+    }
+  return out;
+}
+
+std::string json_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    if ((unsigned char)c >= 0x20) o += c;
+  }
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false;
+  std::string json_path;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--quick")) quick = true;
+    if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
+  }
+  set_num_threads(2);
+  const int samples = quick ? 3 : 7;
+  const double min_time = quick ? 0.02 : 0.05;
+
+  std::vector<Shape> shapes;
+  for (size_t s : {64, 128, 256, 512, 1024, 2048}) shapes.push_back({"square " + std::to_string(s), false, false, s, s, s});
+  // MLP 784-256-128-10 at batch 128: forward (NN), weight grad (TN), input grad (NT).
+  const size_t widths[][2] = {{784, 256}, {256, 128}, {128, 10}};
+  for (const auto& w : widths) {
+    const std::string l = std::to_string(w[0]) + "->" + std::to_string(w[1]);
+    shapes.push_back({"fwd " + l + " NN", false, false, 128, w[1], w[0]});
+    shapes.push_back({"wgrad " + l + " TN", true, false, w[0], w[1], 128});
+    shapes.push_back({"igrad " + l + " NT", false, true, 128, w[0], w[1]});
+  }
+  shapes.push_back({"batch1 784->256 NN", false, false, 1, 256, 784});
+
+  std::printf("simdnn sgemm (%s) vs OpenBLAS (%s, core %s)\n", kernels().name, openblas_get_config(),
+              openblas_get_corename());
+  const double peak = fma_peak_gflops();
+  std::printf("FMA peak, one core: %.1f GFLOP/s\n\n", peak);
+  std::printf("%-22s %3s %16s %16s %7s %7s %7s\n", "shape", "thr", "ours GFLOP/s", "OpenBLAS", "ratio", "ours%pk",
+              "blas%pk");
+
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::string rows_json;
+  for (const Shape& s : shapes) {
+    if (quick && s.m * s.n * s.k > 600ull * 600 * 600) continue;
+    const size_t ar = s.ta ? s.k : s.m, ac = s.ta ? s.m : s.k, br = s.tb ? s.n : s.k, bc = s.tb ? s.k : s.n;
+    std::vector<float> a(ar * ac), b(br * bc), c1(s.m * s.n), c2(s.m * s.n);
+    for (auto& x : a) x = u(rng);
+    for (auto& x : b) x = u(rng);
+    const double flops = 2.0 * s.m * s.n * s.k;
+    for (int threads : {1, 2}) {
+      auto ours = [&] {
+        sgemm_with(kernels(), threads, s.ta, s.tb, s.m, s.n, s.k, 1.f, a.data(), ac, b.data(), bc, 0.f, c1.data(),
+                   s.n);
+      };
+      auto blas = [&] {
+        cblas_sgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans, (int)s.m,
+                    (int)s.n, (int)s.k, 1.f, a.data(), (int)ac, b.data(), (int)bc, 0.f, c2.data(), (int)s.n);
+      };
+      openblas_set_num_threads(threads);
+      // Two rounds, alternating which goes first, so drift hits both alike.
+      std::vector<double> go, gb;
+      measure(ours, flops, (samples + 1) / 2, min_time, go);
+      measure(blas, flops, (samples + 1) / 2, min_time, gb);
+      // OpenBLAS workers spin for a while after a call; let them go to sleep.
+      if (threads > 1) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      measure(blas, flops, samples / 2, min_time, gb);
+      if (threads > 1) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      measure(ours, flops, samples / 2, min_time, go);
+      const Stats so = stats(go), sb = stats(gb);
+      double maxdiff = 0, maxref = 0;
+      for (size_t i = 0; i < c1.size(); ++i)
+        maxdiff = std::max(maxdiff, (double)std::fabs(c1[i] - c2[i])), maxref = std::max(maxref, (double)std::fabs(c2[i]));
+      const double ratio = so.median / sb.median;
+      const double pk = peak * threads;
+      std::printf("%-22s %3d %7.1f (%4.0f-%4.0f) %6.1f (%4.0f-%4.0f) %6.2fx %6.0f%% %6.0f%%%s\n", s.name.c_str(),
+                  threads, so.median, so.lo, so.hi, sb.median, sb.lo, sb.hi, ratio, 100 * so.median / pk,
+                  100 * sb.median / pk, maxdiff > 1e-4 * (maxref + 1) ? "  MISMATCH" : "");
+      std::fflush(stdout);
+      char buf[512];
+      std::snprintf(buf, sizeof buf,
+                    "%s    {\"shape\": \"%s\", \"trans_a\": %s, \"trans_b\": %s, \"m\": %zu, \"n\": %zu, \"k\": %zu, "
+                    "\"threads\": %d, \"ours_gflops\": {\"median\": %.2f, \"min\": %.2f, \"max\": %.2f}, "
+                    "\"openblas_gflops\": {\"median\": %.2f, \"min\": %.2f, \"max\": %.2f}, \"ratio\": %.3f, "
+                    "\"ours_pct_peak\": %.1f, \"openblas_pct_peak\": %.1f}",
+                    rows_json.empty() ? "" : ",\n", s.name.c_str(), s.ta ? "true" : "false", s.tb ? "true" : "false",
+                    s.m, s.n, s.k, threads, so.median, so.lo, so.hi, sb.median, sb.lo, sb.hi, ratio,
+                    100 * so.median / pk, 100 * sb.median / pk);
+      rows_json += buf;
+    }
+  }
+
+  if (!json_path.empty()) {
+    char date[64];
+    std::time_t t = std::time(nullptr);
+    std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    std::ofstream f(json_path);
+    f << "{\n  \"date\": \"" << date << "\",\n  \"machine\": {\"cpu\": \"" << json_escape(cpu_model())
+      << "\", \"cores\": " << physical_cores() << ", \"flags\": \"" << cpu_flags() << "\"},\n"
+      << "  \"ours_isa\": \"" << kernels().name << "\",\n  \"openblas\": {\"config\": \""
+      << json_escape(openblas_get_config()) << "\", \"core\": \"" << json_escape(openblas_get_corename())
+      << "\"},\n  \"fma_peak_gflops_per_core\": " << peak << ",\n  \"samples\": " << samples
+      << ",\n  \"results\": [\n"
+      << rows_json << "\n  ]\n}\n";
+    std::printf("\nwrote %s\n", json_path.c_str());
+  }
+  return 0;
+}
