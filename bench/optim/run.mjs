@@ -115,6 +115,9 @@ function machine() {
     if (m) model = m[1].trim();
     const f = info.match(/^(flags|Features)\s*:\s*(.*)$/m);
     if (f) flags = f[2].trim().split(/\s+/).filter((x) => /^(avx|fma|sse4|asimd|sve|neon|f16c|amx)/.test(x));
+    const field = (k) => info.match(new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm'))?.[1]?.trim();
+    const id = ['cpu family', 'model', 'stepping', 'CPU implementer', 'CPU part'].map((k) => field(k) && `${k} ${field(k)}`);
+    if (id.some(Boolean)) model += ` (${id.filter(Boolean).join(', ')})`;
   } catch {}
   return { cpu: model, logicalCpus: cpus().length, simdFlags: flags, arch: arch(), platform: platform(), kernel: release(), memGiB: +(totalmem() / 2 ** 30).toFixed(1) };
 }
