@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <new>
@@ -127,7 +128,7 @@ struct Optimizer::Impl {
 
   // Per-step scratch, kept to avoid allocating on every step.
   std::vector<OptimStep> steps;
-  std::vector<size_t> block_param;
+  std::vector<size_t> block_param, first_block;
   std::vector<float> block_sums;
   std::vector<double> norms2;
 
@@ -181,14 +182,13 @@ struct Optimizer::Impl {
       for (size_t b = 0; b * kBlock < params[i].n; ++b) block_param.push_back(i);
     block_sums.assign(block_param.size(), 0.f);
     // Block b of tensor i starts at (b - first block of i) * kBlock.
-    std::vector<size_t> first(np + 1, 0);
+    first_block.assign(np, 0);
     for (size_t j = 0, i = 0; i < np; ++i) {
-      first[i] = j;
+      first_block[i] = j;
       j += (params[i].n + kBlock - 1) / kBlock;
-      first[i + 1] = j;
     }
     auto block = [&](size_t b) {
-      const size_t i = block_param[b], lo = (b - first[i]) * kBlock;
+      const size_t i = block_param[b], lo = (b - first_block[i]) * kBlock;
       block_sums[b] = k->optim.grad_sum_squares(steps[i], w[i] + lo, g[i] + lo, std::min(kBlock, params[i].n - lo));
     };
     const size_t nb = block_param.size();
