@@ -6,10 +6,11 @@
 //         jr over NC by NR  (B micro-panel, lives in L1)
 //           ir over MC by MR  -> micro-kernel on an MR x NR tile of C
 //
-// Threads own disjoint rectangles of C (a grid of row x column ranges cut at
-// MR / NR multiples) and run these loops independently, so no barrier is needed
-// and every element is computed by the same FMA chain whatever the split: the
-// result depends only on the K blocking, which is fixed per ISA.
+// C is cut into disjoint rectangles (a grid of row x column ranges at MR / NR
+// multiples) that threads take first come first served and run these loops on
+// independently, so no barrier is needed; every element is computed by the
+// same FMA chain whatever the split: the result depends only on the K
+// blocking, which is fixed per ISA.
 //
 // Small problems skip packing where it costs more than it saves: A is read in
 // place (row-major or transposed) and B (when not transposed) too, with only
@@ -17,7 +18,7 @@
 #include "gemm.h"
 
 #include <algorithm>
-#include <cstdio>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -63,6 +64,8 @@ thread_local PackBuffer t_pack_b;
 constexpr double kMinParallelFlops = 1.5e6;
 // Each extra thread should get at least this much work.
 constexpr double kFlopsPerThread = 0.75e6;
+// Work is cut into chunks of at least this much (each packs its own A and B).
+constexpr double kFlopsPerChunk = 4e6;
 
 struct Problem {
   const Kernels* kern;
@@ -192,8 +195,135 @@ void run_scale_only(const Problem& P) {
     activate_block(P, 0, 0, P.m, P.n);
 }
 
-// Picks a tm x tn grid of threads (tm * tn == nt) that minimises the largest
-// share of micro-tiles; ties go to splitting columns (each thread then packs
+// Picks a tm x tn grid of chunks (tm * tn == nt) that minimises the largest
+// chunk in micro-tiles; ties go to splitting columns (each chunk then packs
+// only its own part of B).
+void choose_grid(const Problem& P, size_t nt, size_t* tm_out, size_t* tn_out) {
+  const size_t um = ceil_div(P.m, P.kern->gemm.mr), un = ceil_div(P.n, P.kern->gemm.nr);
+  size_t best_tm = nt, best_tn = 1, best_cost = SIZE_MAX;
+  for (size_t tn = nt; tn >= 1; --tn) {
+    if (nt % tn) continue;
+    const size_t tm = nt / tn;
+    if (P.act == Act::Softmax && tn != 1) continue;  // softmax needs whole rows
+    const size_t cost = ceil_div(um, tm) * ceil_div(un, tn);
+    if (cost < best_cost) best_cost = cost, best_tm = tm, best_tn = tn;
+  }
+  *tm_out = best_tm;
+  *tn_out = best_tn;
+}
+
+void check_ld(size_t ld, size_t rows, size_t width, const char* what) {
+  if (rows > 0 && width > 0 && ld < width) throw std::invalid_argument(what);
+}
+
+}  // namespace
+
+void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
+                float alpha, const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c, size_t ldc,
+                const GemmEpilogue* epilogue) {
+  if (m == 0 || n == 0) return;
+  check_ld(ldc, m, n, "sgemm: ldc is smaller than n");
+  if (k > 0) {
+    check_ld(lda, trans_a ? k : m, trans_a ? m : k, "sgemm: lda is smaller than the row of A");
+    check_ld(ldb, trans_b ? n : k, trans_b ? k : n, "sgemm: ldb is smaller than the row of B");
+  }
+  Problem P{&kern, trans_a, trans_b, m,   n,       k,           alpha,   beta, a,    lda,
+            b,     ldb,     c,       ldc, nullptr, Act::Linear, nullptr, 0,    true, true};
+  if (epilogue) {
+    P.bias = epilogue->bias;
+    P.act = epilogue->act;
+    P.act_out = epilogue->act_out;
+    P.ld_act_out = epilogue->ld_act_out;
+    if (P.act_out) check_ld(P.ld_act_out, m, n, "sgemm: ld_act_out is smaller than n");
+    if (P.act == Act::Softmax ? !kern.math.softmax_rows : P.act != Act::Linear && !kern.math.act_forward)
+      throw std::logic_error("sgemm: activation kernels are not available for this ISA");
+  }
+  if (k == 0 || alpha == 0.f) {
+    run_scale_only(P);
+    return;
+  }
+  const GemmKernels& g = P.kern->gemm;
+  const size_t MR = g.mr, NR = g.nr, KC = g.kc, MC = g.mc, NC = g.nc;
+  const bool elementwise_act = P.act != Act::Softmax && (P.act != Act::Linear || P.act_out);
+  float* abuf = P.pack_a ? t_pack_a.get(MC * KC) : nullptr;
+  float* bbuf = t_pack_b.get(P.pack_b ? KC * ceil_div(std::min(NC, n1 - n0), NR) * NR : KC * NR);
+
+  for (size_t jc = n0; jc < n1; jc += NC) {
+    const size_t nc = std::min(NC, n1 - jc);
+    const size_t full_nc = P.pack_b ? nc : nc / NR * NR;  // columns read in place
+    for (size_t pc = 0; pc < P.k; pc += KC) {
+      const size_t kc = std::min(KC, P.k - pc);
+      const bool last = pc + kc == P.k;
+      if (!P.pack_b && full_nc < nc) {
+        g.pack_b(false, kc, nc - full_nc, P.b + pc * P.ldb + jc + full_nc, P.ldb, bbuf);
+      }
+      GemmTileOut out{P.alpha, pc == 0 ? P.beta : 1.f, nullptr};
+
+      for (size_t ic = m0; ic < m1; ic += MC) {
+        const size_t mc = std::min(MC, m1 - ic);
+
+        for (size_t jr = 0; jr < nc; jr += NR) {
+          const size_t nr = std::min(NR, nc - jr);
+          const float* bp;
+          size_t sb;
+          if (P.pack_b) {
+            bp = bbuf + jr * kc;
+            sb = NR;
+            // Packed panel by panel right before its first use, so the loads
+            // of the copy overlap the micro-kernels' arithmetic.
+            if (ic == m0)
+              g.pack_b(P.tb, kc, nr, P.tb ? P.b + (jc + jr) * P.ldb + pc : P.b + pc * P.ldb + jc + jr, P.ldb,
+                       (float*)bp);
+          } else if (jr < full_nc) {
+            bp = P.b + pc * P.ldb + jc + jr;
+            sb = P.ldb;
+          } else {
+            bp = bbuf;
+            sb = NR;
+          }
+          out.bias = last && P.bias ? P.bias + jc + jr : nullptr;
+          float* ccol = P.c + jc + jr;
+
+          for (size_t ir = 0; ir < mc; ir += MR) {
+            const size_t mr = std::min(MR, mc - ir);
+            const size_t i = ic + ir;
+            float* ct = ccol + i * P.ldc;
+            if (P.pack_a && jr == 0)  // likewise
+              g.pack_a(P.ta, mr, kc, P.ta ? P.a + pc * P.lda + i : P.a + i * P.lda + pc, P.lda, abuf + ir * kc);
+            if (P.pack_a)
+              g.kmajor[mr](kc, abuf + ir * kc, MR, bp, sb, ct, P.ldc, nr, &out);
+            else if (P.ta)
+              g.kmajor[mr](kc, P.a + pc * P.lda + i, P.lda, bp, sb, ct, P.ldc, nr, &out);
+            else
+              g.rowmajor[mr](kc, P.a + i * P.lda + pc, P.lda, bp, sb, ct, P.ldc, nr, &out);
+            if (last && elementwise_act) activate_block(P, i, jc + jr, mr, nr);
+          }
+        }
+        // Rows are whole once the last column block has seen the last K block.
+        if (last && P.act == Act::Softmax && jc + nc == n1) softmax_block(P, ic, mc);
+      }
+    }
+  }
+}
+
+// C = beta * C (+ bias, activation) when there is no product (k == 0 or alpha == 0).
+void run_scale_only(const Problem& P) {
+  for (size_t i = 0; i < P.m; ++i) {
+    float* c = P.c + i * P.ldc;
+    for (size_t j = 0; j < P.n; ++j) {
+      float v = P.beta == 0.f ? 0.f : P.beta * c[j];
+      if (P.bias) v += P.bias[j];
+      c[j] = v;
+    }
+  }
+  if (P.act == Act::Softmax)
+    softmax_block(P, 0, P.m);
+  else
+    activate_block(P, 0, 0, P.m, P.n);
+}
+
+// Picks a tm x tn grid of chunks (tm * tn == nt) that minimises the largest
+// chunk in micro-tiles; ties go to splitting columns (each chunk then packs
 // only its own part of B).
 void choose_grid(const Problem& P, size_t nt, size_t* tm_out, size_t* tn_out) {
   const size_t um = ceil_div(P.m, P.kern->gemm.mr), un = ceil_div(P.n, P.kern->gemm.nr);
@@ -255,12 +385,17 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
   if (kern.isa == tuned.isa) P.kern = &tuned;
   const GemmKernels& g = P.kern->gemm;
   // Packing pays when its cost (one pass over the block) is spread over many
-  // tiles. A block packed is reused by the ceil(n / NR) column panels, B by
-  // the ceil(m / MR) row panels; a transposed B is always packed (the kernel
-  // needs NR contiguous columns).
-  P.pack_a = n > 4 * g.nr && m * k > 64 * 1024;
-  P.pack_b = trans_b || (m > 8 * g.mr && k * n > 64 * 1024);
-  if (pack_override >= 0) P.pack_a = pack_override & 1, P.pack_b = trans_b || (pack_override & 2);
+  // tiles, and whenever reading in place would thrash a cache:
+  //  - B: reused by ceil(m / MR) row panels; read in place its KC x NR panel
+  //    sits in few L1 sets when ldb is a multiple of 256 floats. A transposed
+  //    B is always packed (the kernel needs NR contiguous columns).
+  //  - A: read in place its MR rows are broadcast one element at a time,
+  //    which is as fast as a packed panel while the MC x KC block stays in L2;
+  //    a transposed A with a large power-of-two lda does not (L2 set
+  //    conflicts), so big or transposed-and-wide A is packed.
+  // Measured on Zen 3 against the MLP and square shapes (bench/gemm).
+  P.pack_b = trans_b || m > 2 * g.mr;
+  P.pack_a = n > 4 * g.nr && m * k > (trans_a ? 64 * 1024 : 256 * 1024);
 
   const double flops = 2.0 * m * n * k;
   size_t nt = 1;
@@ -270,14 +405,21 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
     run_region(P, 0, m, 0, n);
     return;
   }
-  parallel_run(nt, [&](size_t tid, size_t nth) {
-    size_t tm, tn;
-    choose_grid(P, nth, &tm, &tn);
-    const size_t um = ceil_div(m, g.mr), un = ceil_div(n, g.nr);
-    const size_t r = tid / tn, q = tid % tn;
-    const size_t m0 = std::min(m, um * r / tm * g.mr), m1 = std::min(m, um * (r + 1) / tm * g.mr);
-    const size_t n0 = std::min(n, un * q / tn * g.nr), n1 = std::min(n, un * (q + 1) / tn * g.nr);
-    if (m0 < m1 && n0 < n1) run_region(P, m0, m1, n0, n1);
+  // More chunks than threads, handed out first come first served: a thread
+  // that is descheduled (a shared machine, the libuv pool) does not hold the
+  // others back. Which thread computes a chunk does not change its values.
+  const size_t chunks = std::max(nt, std::min(nt * 4, (size_t)(flops / kFlopsPerChunk)));
+  size_t tm, tn;
+  choose_grid(P, chunks, &tm, &tn);
+  const size_t um = ceil_div(m, g.mr), un = ceil_div(n, g.nr);
+  std::atomic<size_t> next{0};
+  parallel_run(nt, [&](size_t, size_t) {
+    for (size_t c = next.fetch_add(1); c < chunks; c = next.fetch_add(1)) {
+      const size_t r = c / tn, q = c % tn;
+      const size_t m0 = std::min(m, um * r / tm * g.mr), m1 = std::min(m, um * (r + 1) / tm * g.mr);
+      const size_t n0 = std::min(n, un * q / tn * g.nr), n1 = std::min(n, un * (q + 1) / tn * g.nr);
+      if (m0 < m1 && n0 < n1) run_region(P, m0, m1, n0, n1);
+    }
   });
 }
 

@@ -248,6 +248,7 @@ void test_isa(const Kernels& k) {
       {2 * mr, 4 * nr + 1, kc - 1},
       {9 * mr + 2, 5 * nr + 3, 2 * kc + 1},
       {3, 2, 0},
+      {530, 5 * nr + 3, 500},  // large enough that A is packed too
 #if !defined(__aarch64__)
       {k.gemm.mc + mr + 1, 2 * nr + 1, 100},
       {7, k.gemm.nc + nr + 3, 9}
