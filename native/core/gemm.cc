@@ -242,148 +242,7 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
     run_scale_only(P);
     return;
   }
-  const GemmKernels& g = P.kern->gemm;
-  const size_t MR = g.mr, NR = g.nr, KC = g.kc, MC = g.mc, NC = g.nc;
-  const bool elementwise_act = P.act != Act::Softmax && (P.act != Act::Linear || P.act_out);
-  float* abuf = P.pack_a ? t_pack_a.get(MC * KC) : nullptr;
-  float* bbuf = t_pack_b.get(P.pack_b ? KC * ceil_div(std::min(NC, n1 - n0), NR) * NR : KC * NR);
-
-  for (size_t jc = n0; jc < n1; jc += NC) {
-    const size_t nc = std::min(NC, n1 - jc);
-    const size_t full_nc = P.pack_b ? nc : nc / NR * NR;  // columns read in place
-    for (size_t pc = 0; pc < P.k; pc += KC) {
-      const size_t kc = std::min(KC, P.k - pc);
-      const bool last = pc + kc == P.k;
-      if (!P.pack_b && full_nc < nc) {
-        g.pack_b(false, kc, nc - full_nc, P.b + pc * P.ldb + jc + full_nc, P.ldb, bbuf);
-      }
-      GemmTileOut out{P.alpha, pc == 0 ? P.beta : 1.f, nullptr};
-
-      for (size_t ic = m0; ic < m1; ic += MC) {
-        const size_t mc = std::min(MC, m1 - ic);
-
-        for (size_t jr = 0; jr < nc; jr += NR) {
-          const size_t nr = std::min(NR, nc - jr);
-          const float* bp;
-          size_t sb;
-          if (P.pack_b) {
-            bp = bbuf + jr * kc;
-            sb = NR;
-            // Packed panel by panel right before its first use, so the loads
-            // of the copy overlap the micro-kernels' arithmetic.
-            if (ic == m0)
-              g.pack_b(P.tb, kc, nr, P.tb ? P.b + (jc + jr) * P.ldb + pc : P.b + pc * P.ldb + jc + jr, P.ldb,
-                       (float*)bp);
-          } else if (jr < full_nc) {
-            bp = P.b + pc * P.ldb + jc + jr;
-            sb = P.ldb;
-          } else {
-            bp = bbuf;
-            sb = NR;
-          }
-          out.bias = last && P.bias ? P.bias + jc + jr : nullptr;
-          float* ccol = P.c + jc + jr;
-
-          for (size_t ir = 0; ir < mc; ir += MR) {
-            const size_t mr = std::min(MR, mc - ir);
-            const size_t i = ic + ir;
-            float* ct = ccol + i * P.ldc;
-            if (P.pack_a && jr == 0)  // likewise
-              g.pack_a(P.ta, mr, kc, P.ta ? P.a + pc * P.lda + i : P.a + i * P.lda + pc, P.lda, abuf + ir * kc);
-            if (P.pack_a)
-              g.kmajor[mr](kc, abuf + ir * kc, MR, bp, sb, ct, P.ldc, nr, &out);
-            else if (P.ta)
-              g.kmajor[mr](kc, P.a + pc * P.lda + i, P.lda, bp, sb, ct, P.ldc, nr, &out);
-            else
-              g.rowmajor[mr](kc, P.a + i * P.lda + pc, P.lda, bp, sb, ct, P.ldc, nr, &out);
-            if (last && elementwise_act) activate_block(P, i, jc + jr, mr, nr);
-          }
-        }
-        // Rows are whole once the last column block has seen the last K block.
-        if (last && P.act == Act::Softmax && jc + nc == n1) softmax_block(P, ic, mc);
-      }
-    }
-  }
-}
-
-// C = beta * C (+ bias, activation) when there is no product (k == 0 or alpha == 0).
-void run_scale_only(const Problem& P) {
-  for (size_t i = 0; i < P.m; ++i) {
-    float* c = P.c + i * P.ldc;
-    for (size_t j = 0; j < P.n; ++j) {
-      float v = P.beta == 0.f ? 0.f : P.beta * c[j];
-      if (P.bias) v += P.bias[j];
-      c[j] = v;
-    }
-  }
-  if (P.act == Act::Softmax)
-    softmax_block(P, 0, P.m);
-  else
-    activate_block(P, 0, 0, P.m, P.n);
-}
-
-// Picks a tm x tn grid of chunks (tm * tn == nt) that minimises the largest
-// chunk in micro-tiles; ties go to splitting columns (each chunk then packs
-// only its own part of B).
-void choose_grid(const Problem& P, size_t nt, size_t* tm_out, size_t* tn_out) {
-  const size_t um = ceil_div(P.m, P.kern->gemm.mr), un = ceil_div(P.n, P.kern->gemm.nr);
-  size_t best_tm = nt, best_tn = 1, best_cost = SIZE_MAX;
-  for (size_t tn = nt; tn >= 1; --tn) {
-    if (nt % tn) continue;
-    const size_t tm = nt / tn;
-    if (P.act == Act::Softmax && tn != 1) continue;  // softmax needs whole rows
-    const size_t cost = ceil_div(um, tm) * ceil_div(un, tn);
-    if (cost < best_cost) best_cost = cost, best_tm = tm, best_tn = tn;
-  }
-  *tm_out = best_tm;
-  *tn_out = best_tn;
-}
-
-void check_ld(size_t ld, size_t rows, size_t width, const char* what) {
-  if (rows > 0 && width > 0 && ld < width) throw std::invalid_argument(what);
-}
-
-}  // namespace
-
-void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
-                float alpha, const float* a, size_t lda, const float* b, size_t ldb, float beta, float* c, size_t ldc,
-                const GemmEpilogue* epilogue) {
-  if (m == 0 || n == 0) return;
-  check_ld(ldc, m, n, "sgemm: ldc is smaller than n");
-  if (k > 0) {
-    check_ld(lda, trans_a ? k : m, trans_a ? m : k, "sgemm: lda is smaller than the row of A");
-    check_ld(ldb, trans_b ? n : k, trans_b ? k : n, "sgemm: ldb is smaller than the row of B");
-  }
-  Problem P{&kern, trans_a, trans_b, m,   n,       k,           alpha,   beta, a,    lda,
-            b,     ldb,     c,       ldc, nullptr, Act::Linear, nullptr, 0,    true, true};
-  if (epilogue) {
-    P.bias = epilogue->bias;
-    P.act = epilogue->act;
-    P.act_out = epilogue->act_out;
-    P.ld_act_out = epilogue->ld_act_out;
-    if (P.act_out) check_ld(P.ld_act_out, m, n, "sgemm: ld_act_out is smaller than n");
-    if (P.act == Act::Softmax ? !kern.math.softmax_rows : P.act != Act::Linear && !kern.math.act_forward)
-      throw std::logic_error("sgemm: activation kernels are not available for this ISA");
-  }
-  if (k == 0 || alpha == 0.f) {
-    run_scale_only(P);
-    return;
-  }
-  static Kernels tuned = kern;  // TUNING HOOK (temporary)
-  static int pack_override = -1;
-  static bool once = [&] {
-    if (const char* e = std::getenv("SIMDNN_GEMM_TUNE")) {
-      size_t kc, mc, nc;
-      int pk;
-      if (std::sscanf(e, "%zu,%zu,%zu,%d", &kc, &mc, &nc, &pk) == 4) {
-        tuned.gemm.kc = kc, tuned.gemm.mc = mc, tuned.gemm.nc = nc, pack_override = pk;
-      }
-    }
-    return true;
-  }();
-  (void)once;
-  if (kern.isa == tuned.isa) P.kern = &tuned;
-  const GemmKernels& g = P.kern->gemm;
+  const GemmKernels& g = kern.gemm;
   // Packing pays when its cost (one pass over the block) is spread over many
   // tiles, and whenever reading in place would thrash a cache:
   //  - B: reused by ceil(m / MR) row panels; read in place its KC x NR panel
@@ -406,8 +265,9 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
     return;
   }
   // More chunks than threads, handed out first come first served: a thread
-  // that is descheduled (a shared machine, the libuv pool) does not hold the
-  // others back. Which thread computes a chunk does not change its values.
+  // that starts late (woken from sleep, descheduled on a shared machine) does
+  // not hold the others back. Which thread computes a chunk does not change
+  // its values.
   const size_t chunks = std::max(nt, std::min(nt * 4, (size_t)(flops / kFlopsPerChunk)));
   size_t tm, tn;
   choose_grid(P, chunks, &tm, &tn);
