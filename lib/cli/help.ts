@@ -1,0 +1,89 @@
+/** Help texts of the `simdnn` command (kept apart so that `--help` never loads the native addon). */
+
+export const MAIN_HELP = `Usage: simdnn <command> [options]
+
+Train and use small neural networks from the command line.
+
+Commands:
+  train     Cross-validate, train and save a model on a bundled data set or a CSV file
+  predict   Predict with a saved model on the rows of a CSV file
+  info      Show the version, the SIMD kernel set and the thread count
+
+Options:
+  -h, --help      Show help (also after a command: simdnn train --help)
+  -v, --version   Show the version
+
+Examples:
+  simdnn train --data digits
+  simdnn train --data iris --folds 10 --out iris-model
+  simdnn train --data houses.csv --target price --layers 64,64 --epochs 100 --out houses-model
+  simdnn predict --model iris-model --input new-flowers.csv --output predictions.csv
+`;
+
+export const TRAIN_HELP = `Usage: simdnn train --data NAME|FILE.csv [options]
+
+Standardizes the features (fitted on the training part only), holds out a stratified test set,
+runs k-fold cross-validation on the training part (per-fold scores and "mean accuracy: M ± S"),
+trains a final model on the whole training part, reports its test score, and saves it with --out.
+
+Data:
+  --data NAME|FILE      digits, iris, wine, breast-cancer, or a CSV file (header optional, may be .gz)
+  --target COLUMN       CSV target column: a name, or an index (negative from the end; default: last)
+  --task TASK           auto (default), classification or regression. auto: text or integer targets
+                        are class labels, other numbers are a regression target
+  --test-size F         Fraction held out as the test set (default 0.2; 0 = none)
+
+Model:
+  --layers LIST         Hidden layer sizes, comma-separated (default 128; "none" for no hidden layer)
+  --activation NAME     Hidden activation (default relu): relu, leakyRelu, elu, gelu, tanh, sigmoid, ...
+  --dropout RATE        Dropout after each hidden layer (default 0)
+  --l1 L, --l2 L        Kernel regularization (default l1 0, l2 1e-4)
+
+Training:
+  --optimizer NAME      adam (default), adamw, sgd (momentum 0.9), gd, rmsprop, adagrad
+  --lr RATE             Learning rate (default 0.003; 0.05 for sgd, gd and adagrad)
+  --epochs N            Epochs (default 50)
+  --batch-size N        Batch size (default 32)
+  --folds K             Cross-validation folds (default 5; 0 skips cross-validation)
+  --parallel            Run the folds on worker threads
+  --seed N              Seed for splits, initialization and shuffling (default 1)
+
+Output:
+  --out DIR             Save the model (model.json, weights.bin), preprocessing.json and
+                        learning-curve.svg in DIR
+  --verbose             Print every epoch
+  -h, --help            Show this help
+
+Regression targets are standardized for training; scores are reported in the target's units.
+
+Examples:
+  simdnn train --data digits
+  simdnn train --data wine --layers 32,16 --epochs 60 --out wine-model
+  simdnn train --data data.csv --target label --folds 10 --verbose
+`;
+
+export const PREDICT_HELP = `Usage: simdnn predict --model DIR --input FILE.csv [--output FILE.csv]
+
+Applies the saved preprocessing (DIR/preprocessing.json) and the model in DIR to every row of the
+input CSV, and prints the predictions as CSV (or writes them to --output).
+
+The input holds the feature columns in training order, with or without a header line; with a
+header, columns are matched by name and others (such as the target) are ignored. When the target
+column is present, the accuracy (or mean squared error) is reported on stderr.
+
+Output columns:
+  classification   class (class id), label (class name), p_<name> (probability of each class)
+  regression       prediction
+
+Options:
+  --model DIR       A folder written by simdnn train --out (or by model.save)
+  --input FILE      The CSV file to predict on
+  --output FILE     Write the predictions here instead of printing them
+  -h, --help        Show this help
+`;
+
+export const INFO_HELP = `Usage: simdnn info
+
+Shows simdnn's version, the SIMD kernel set in use (avx512, avx2, neon or scalar), the available
+kernel sets and the number of compute threads.
+`;

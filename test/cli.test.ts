@@ -1,0 +1,285 @@
+// The `simdnn` command, run as a user runs it: `node dist/cli/main.js ...` (dist/ is compiled first when stale).
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { iris } from '../lib/datasets.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const main = join(root, 'dist/cli/main.js');
+
+/** Compiles dist/ when a library source is newer (once, even with test files running in parallel). */
+function ensureDist(): void {
+  const newest = (dir: string): number => {
+    let t = 0;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) t = Math.max(t, newest(p));
+      else if (e.name.endsWith('.ts')) t = Math.max(t, statSync(p).mtimeMs);
+    }
+    return t;
+  };
+  const stale = () => {
+    const files = ['dist/index.js', 'dist/cli/main.js', 'dist/cross-validate-worker.js'].map((f) => join(root, f));
+    return (
+      files.some((f) => !existsSync(f)) ||
+      Math.min(...files.map((f) => statSync(f).mtimeMs)) < newest(join(root, 'lib'))
+    );
+  };
+  const lock = join(tmpdir(), `simdnn-dist-lock-${Buffer.from(root).toString('hex').slice(-24)}`);
+  for (let i = 0; stale() && i < 600; i++) {
+    try {
+      mkdirSync(lock);
+    } catch {
+      execFileSync('sleep', ['0.5']);
+      continue;
+    }
+    try {
+      if (stale()) {
+        try {
+          execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
+        } catch {
+          // Type errors elsewhere still emit JavaScript; the check below decides.
+        }
+      }
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+    break;
+  }
+  if (!existsSync(main)) throw new Error('dist/cli/main.js could not be built');
+}
+
+function simdnn(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [main, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+let dir: string;
+
+beforeAll(() => {
+  ensureDist();
+  dir = mkdtempSync(join(tmpdir(), 'simdnn-cli-'));
+  // Iris features (no target) and the full table with a header and text labels.
+  const { x, y, classNames, featureNames } = iris();
+  const rows = (x.toArray() as number[][]).map((r) => r.join(','));
+  writeFileSync(join(dir, 'features.csv'), rows.slice(0, 12).join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'iris-named.csv'),
+    [`${featureNames.join(',')},species`, ...rows.map((r, i) => `${r},${classNames[y.data[i]!]}`)].join('\n') + '\n',
+  );
+  // A regression table: a continuous target.
+  const lines = ['a,b,c,target'];
+  for (let i = 0; i < 120; i++) {
+    const a = Math.sin(i) * 3;
+    const b = Math.cos(i * 0.7) * 2;
+    const c = (i % 11) / 5;
+    lines.push(`${a.toFixed(4)},${b.toFixed(4)},${c.toFixed(4)},${(10 + 3 * a - 2 * b + c).toFixed(4)}`);
+  }
+  writeFileSync(join(dir, 'reg.csv'), lines.join('\n') + '\n');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('simdnn (help and usage errors)', () => {
+  it('prints help', () => {
+    const r = simdnn('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: simdnn <command>/);
+    expect(r.stdout).toContain('train');
+    const t = simdnn('train', '--help');
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/^Usage: simdnn train --data/);
+    for (const flag of [
+      '--target',
+      '--layers',
+      '--activation',
+      '--optimizer',
+      '--lr',
+      '--epochs',
+      '--batch-size',
+      '--l1',
+      '--l2',
+      '--dropout',
+      '--folds',
+      '--seed',
+      '--test-size',
+      '--out',
+      '--verbose',
+    ])
+      expect(t.stdout).toContain(flag);
+    expect(simdnn('predict', '-h').stdout).toMatch(/^Usage: simdnn predict --model DIR --input FILE/);
+    expect(simdnn('--version').stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('exits with code 2 and a clear message for bad flags, without a stack trace', () => {
+    const cases: [string[], string | RegExp][] = [
+      [
+        ['train', '--data', 'iris', '--epochs', 'abc'],
+        'Expected an integer from 1 to 1000000 for --epochs, but received "abc"',
+      ],
+      [
+        ['train', '--data', 'iris', '--epoch', '5'],
+        /Expected one of the options --data, .* for simdnn train, but received an unknown option "--epoch" \(did you mean --epochs\?\)/,
+      ],
+      [
+        ['train'],
+        'Expected a data set name (digits, iris, wine, breast-cancer) or a CSV file for --data, but received nothing (the option is required)',
+      ],
+      [
+        ['train', '--data', 'irsi'],
+        /Expected one of digits, iris, wine, breast-cancer or the path of a CSV file for --data, but received "irsi" \(did you mean iris\?\)/,
+      ],
+      [
+        ['train', '--data', 'iris', '--optimizer', 'adma'],
+        /Expected one of adam, adamw, sgd, gd, rmsprop, adagrad \(did you mean adam\?\) for --optimizer, but received "adma"/,
+      ],
+      [['train', '--data', 'iris', '--layers', '64,x'], 'for --layers, but received "64,x"'],
+      [['train', '--data', 'iris', '--lr', '0'], 'for --lr, but received "0"'],
+      [['train', '--data', 'iris', '--epochs'], 'Expected a value after the option for --epochs, but received nothing'],
+      [['train', '--data', 'iris', 'extra'], 'but received an unexpected argument "extra"'],
+      [['train', '--data', 'iris', '--target', 'x'], 'applies to CSV files'],
+      [
+        ['trian'],
+        'Expected one of the commands train, predict, info for simdnn, but received "trian" (did you mean train?)',
+      ],
+      [['predict', '--input', 'x.csv'], 'for --model, but received nothing (the option is required)'],
+      [
+        ['predict', '--model', 'no-such-model', '--input', 'x.csv'],
+        'Expected a model folder written by simdnn train --out for --model, but received "no-such-model" (no such folder)',
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = simdnn(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      if (typeof message === 'string') expect(r.stderr).toContain(message);
+      else expect(r.stderr).toMatch(message);
+      expect(r.stderr).toMatch(/Run "simdnn (train |predict )?--help" for usage\./);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe('');
+    }
+    const none = simdnn();
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('Usage: simdnn <command>');
+  });
+
+  it('exits with code 1 and a message for failures that are not usage errors', () => {
+    mkdirSync(join(dir, 'empty-model'), { recursive: true });
+    const r = simdnn('predict', '--model', join(dir, 'empty-model'), '--input', join(dir, 'features.csv'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^simdnn predict: error: .*model\.json/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('simdnn train and predict', () => {
+  it('trains on iris with cross-validation, saves the model, preprocessing and learning curve', () => {
+    const out = join(dir, 'iris-model');
+    const r = simdnn('train', '--data', 'iris', '--folds', '2', '--epochs', '5', '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('data: iris - 150 samples, 4 features, 3 classes');
+    expect(r.stdout).toContain('split: 120 training, 30 test samples (stratified)');
+    expect(r.stdout.match(/^ {2}fold \d\/2: accuracy \d\.\d{4} {2}loss \d+\.\d{4}/gm)).toHaveLength(2);
+    expect(r.stdout).toMatch(/^mean accuracy: \d\.\d{3} ± \d\.\d{3} \(2 folds\)$/m);
+    expect(r.stdout).toMatch(/^test accuracy: \d\.\d{3}$/m);
+    for (const f of ['model.json', 'preprocessing.json', 'learning-curve.svg'])
+      expect(existsSync(join(out, f)), f).toBe(true);
+    const pre = JSON.parse(readFileSync(join(out, 'preprocessing.json'), 'utf8'));
+    expect(pre.task).toBe('classification');
+    expect(pre.target.classNames).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(pre.scaler.mean).toHaveLength(4);
+    const svg = readFileSync(join(out, 'learning-curve.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg /);
+    expect(svg.match(/class="curve"/g)).toHaveLength(4);
+    expect(svg).not.toMatch(/NaN/);
+
+    const p = simdnn('predict', '--model', out, '--input', join(dir, 'features.csv'));
+    expect(p.stderr).toBe('');
+    expect(p.code).toBe(0);
+    const lines = p.stdout.trim().split('\n');
+    expect(lines[0]).toBe('class,label,p_setosa,p_versicolor,p_virginica');
+    expect(lines).toHaveLength(13);
+    for (const line of lines.slice(1)) {
+      expect(line).toMatch(/^[012],(setosa|versicolor|virginica),[\d.e-]+,[\d.e-]+,[\d.e-]+$/);
+      const probs = line.split(',').slice(2).map(Number);
+      expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    }
+
+    const file = join(dir, 'predictions.csv');
+    const w = simdnn('predict', '--model', out, '--input', join(dir, 'features.csv'), '--output', file);
+    expect(w.code).toBe(0);
+    expect(w.stdout).toContain('wrote 12 predictions');
+    expect(readFileSync(file, 'utf8')).toBe(p.stdout);
+  });
+
+  it('trains on a CSV with text labels and scores a labelled input by column names', () => {
+    const out = join(dir, 'named-model');
+    const r = simdnn(
+      'train',
+      '--data',
+      join(dir, 'iris-named.csv'),
+      '--target',
+      'species',
+      '--folds',
+      '0',
+      '--epochs',
+      '20',
+      '--out',
+      out,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/mean accuracy/);
+    expect(r.stdout).toMatch(/^test accuracy: \d\.\d{3}$/m);
+    const p = simdnn('predict', '--model', out, '--input', join(dir, 'iris-named.csv'));
+    expect(p.code).toBe(0);
+    expect(p.stdout.trim().split('\n')).toHaveLength(151);
+    expect(p.stderr).toMatch(/^accuracy on .*iris-named\.csv: \d\.\d{3} \(\d+\/150\)$/m);
+  });
+
+  it('treats a continuous CSV target as regression and reports the mean squared error', () => {
+    const out = join(dir, 'reg-model');
+    const r = simdnn(
+      'train',
+      '--data',
+      join(dir, 'reg.csv'),
+      '--folds',
+      '2',
+      '--epochs',
+      '5',
+      '--layers',
+      '16',
+      '--out',
+      out,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('regression');
+    expect(r.stdout).toMatch(/^mean loss \(mse\): [\d.e+-]+ ± [\d.e+-]+ \(2 folds\)$/m);
+    expect(r.stdout).toMatch(/^test loss \(mse\): [\d.e+-]+/m);
+    const p = simdnn('predict', '--model', out, '--input', join(dir, 'reg.csv'));
+    expect(p.code).toBe(0);
+    const lines = p.stdout.trim().split('\n');
+    expect(lines[0]).toBe('prediction');
+    expect(lines).toHaveLength(121);
+    for (const line of lines.slice(1)) expect(Number.isFinite(Number(line))).toBe(true);
+    expect(p.stderr).toMatch(/^mse on .*reg\.csv: [\d.e+-]+$/m);
+  });
+
+  it('rejects an input with the wrong number of columns', () => {
+    writeFileSync(join(dir, 'narrow.csv'), '1,2\n3,4\n');
+    const r = simdnn('predict', '--model', join(dir, 'iris-model'), '--input', join(dir, 'narrow.csv'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Expected 4 feature columns for --input ".*narrow\.csv", but received 2 columns/);
+  });
+});
