@@ -192,4 +192,47 @@ describe.skipIf(!tf)('TensorFlow.js import', () => {
       `Expected a weight file path inside the model folder for "weightsManifest" in ${ok}, but received "../../etc/passwd"`,
     );
   });
+
+  it('reads uint8 and float16 quantized weights (hand-written model.json)', async () => {
+    const dir = tmp();
+    const topology = {
+      class_name: 'Sequential',
+      config: {
+        name: 'q',
+        layers: [
+          {
+            class_name: 'Dense',
+            config: { name: 'd', units: 2, activation: 'linear', use_bias: true, batch_input_shape: [null, 2] },
+          },
+        ],
+      },
+    };
+    // kernel [2, 2] as uint8 with scale 0.5 and min -1; bias [2] as float16 (1 and -2).
+    writeFileSync(join(dir, 'w.bin'), Buffer.from([0, 1, 2, 255, 0x00, 0x3c, 0x00, 0xc0]));
+    writeFileSync(
+      join(dir, 'model.json'),
+      JSON.stringify({
+        modelTopology: topology,
+        weightsManifest: [
+          {
+            paths: ['w.bin'],
+            weights: [
+              {
+                name: 'd/kernel',
+                shape: [2, 2],
+                dtype: 'float32',
+                quantization: { dtype: 'uint8', scale: 0.5, min: -1 },
+              },
+              { name: 'd/bias', shape: [2], dtype: 'float32', quantization: { dtype: 'float16' } },
+            ],
+          },
+        ],
+      }),
+    );
+    const m = await loadModel(join(dir, 'model.json'));
+    expect(m.getWeights().map((w) => Array.from(w))).toEqual([
+      [-1, -0.5, 0, 126.5],
+      [1, -2],
+    ]);
+  });
 });

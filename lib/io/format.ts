@@ -348,17 +348,22 @@ export function parseManifestText(text: string, file: string): ModelManifest {
   return validateManifest(parsed, file);
 }
 
-/** Checks the size and the SHA-256 of the binary against the manifest. */
-export function checkBinary(manifest: ModelManifest, binary: Uint8Array, file: string, manifestFile: string): void {
+/** Checks a weights size against the manifest. */
+export function checkSize(manifest: ModelManifest, size: number, file: string, manifestFile: string): void {
   const expected = manifest.weightsByteLength;
-  if (binary.byteLength !== expected) {
-    const how = binary.byteLength < expected ? 'the file is truncated' : 'the file has extra bytes';
+  if (size !== expected) {
+    const how = size < expected ? 'the file is truncated' : 'the file has extra bytes';
     throw formatError(
       `${expected} bytes (the size ${manifestFile} records)`,
       file,
-      `${binary.byteLength} bytes: ${how}, or it belongs to another model`,
+      `${size} bytes: ${how}, or it belongs to another model`,
     );
   }
+}
+
+/** Checks the size and the SHA-256 of the binary against the manifest. */
+export function checkBinary(manifest: ModelManifest, binary: Uint8Array, file: string, manifestFile: string): void {
+  checkSize(manifest, binary.byteLength, file, manifestFile);
   const actual = sha256(binary);
   if (actual !== manifest.weightsSha256)
     throw formatError(

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Sequential } from '../model.js';
 import { expectedMessage, typeError } from '../errors.js';
 import { decodeModelBuffer, hasMagic } from './buffer.js';
-import { MODEL_FILE, WEIGHTS_FILE, checkBinary, formatError, validateManifest } from './format.js';
+import { MODEL_FILE, WEIGHTS_FILE, checkBinary, checkSize, formatError, validateManifest } from './format.js';
 import { restoreModel } from './restore.js';
 import { isTfjsModelJson, loadTfjsModel } from './tfjs.js';
 
@@ -52,6 +52,9 @@ export async function loadModel(source: string | Uint8Array | ArrayBuffer): Prom
   if (isTfjsModelJson(parsed)) return loadTfjsModel(parsed, file);
   const manifest = validateManifest(parsed, file);
   const weightsFile = join(dirname(file), WEIGHTS_FILE);
+  // The size is checked before the file is read, so a wrong or huge file is never loaded.
+  const size = (await stat(weightsFile).catch(() => undefined))?.size;
+  if (size !== undefined) checkSize(manifest, size, weightsFile, file);
   const binary = await readFile(weightsFile).catch((e: NodeJS.ErrnoException) => {
     throw formatError(
       `the weights file ${WEIGHTS_FILE} next to ${MODEL_FILE}`,

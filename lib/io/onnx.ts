@@ -42,7 +42,13 @@ export function onnxBytes(model: Sequential): Uint8Array {
   const weights = model.getWeights(); // builds the model if needed
   const shapes = model.weightShapes();
   const description = model.toJSON();
-  const names = weightNames(description.layers);
+  // Initializer names must be unique in the graph: repeated layer names get a suffix.
+  const seen = new Set<string>(['input', 'output']);
+  const names = weightNames(description.layers).map((n, i) => {
+    const unique = seen.has(n) ? `${n}_${i}` : n;
+    seen.add(unique);
+    return unique;
+  });
   const inputDim = model.inputDim!;
   const nodes: Node[] = [];
   const initializers: Initializer[] = [];
