@@ -41,12 +41,9 @@ console.log('trained:', model.evaluate(x, y));
 const dir = join(out, 'circle');
 await model.save(dir);
 const loaded = await nn.loadModel(dir);
-console.log(
-  'loaded from',
-  dir,
-  '- same predictions:',
-  loaded.predict(x).data.every((v, i) => v === model.predict(x).data[i]),
-);
+const before = model.predict(x).data;
+const same = loaded.predict(x).data.every((v, i) => v === before[i]);
+console.log('loaded from', dir, '- same predictions:', same);
 
 // 2. One Buffer.
 const buf = model.toBuffer();
