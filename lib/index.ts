@@ -31,3 +31,4 @@ export { INITIALIZERS, type InitializerName, type InitializerSpec } from './init
 export { loadModel } from './io/load.js';
 export * as data from './data/index.js';
 export * as datasets from './datasets.js';
+export { learningCurveSvg } from './chart.js';

@@ -19,3 +19,12 @@ export {
 } from './scalers.js';
 export { readCsv, type ReadCsvOptions, type CsvData } from './csv.js';
 export { readIdx, loadIdxDataset, type LoadIdxOptions, type IdxDataset } from './idx.js';
+export {
+  crossValidate,
+  summarizeFolds,
+  type ModelFactory,
+  type ModelFactoryReference,
+  type CrossValidateOptions,
+  type CrossValidateFold,
+  type CrossValidateResult,
+} from '../cross-validate.js';
