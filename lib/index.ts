@@ -32,3 +32,4 @@ export { loadModel } from './io/load.js';
 export * as data from './data/index.js';
 export * as datasets from './datasets.js';
 export { learningCurveSvg } from './chart.js';
+export { ModelFormatError } from './io/format.js';
