@@ -5,7 +5,16 @@
 import { type Callback, type Logs, TerminateOnNaN } from './callbacks.js';
 import { describe, expectedMessage, rangeError, typeError } from './errors.js';
 import { Layer, type LayerConfig } from './layers.js';
-import { LOSSES, LOSS_ALIASES, type LossName, METRICS, METRIC_ALIASES, type MetricName, lossId, metricId } from './names.js';
+import {
+  LOSSES,
+  LOSS_ALIASES,
+  type LossName,
+  METRICS,
+  METRIC_ALIASES,
+  type MetricName,
+  lossId,
+  metricId,
+} from './names.js';
 import { native } from './native.js';
 import type { NativeDataset } from './native-types.js';
 import { modelToBufferSync } from './io/buffer.js';
@@ -13,7 +22,16 @@ import { Optimizer, resolveOptimizer } from './optimizers.js';
 import { ProgressPrinter } from './progress.js';
 import { resolveSeed } from './system.js';
 import { Tensor, toTensor } from './tensor.js';
-import { checkBoolean, checkChoice, checkFunction, checkInteger, checkKnownKeys, checkNumber, checkOptions, isPlainObject } from './validate.js';
+import {
+  checkBoolean,
+  checkChoice,
+  checkFunction,
+  checkInteger,
+  checkKnownKeys,
+  checkNumber,
+  checkOptions,
+  isPlainObject,
+} from './validate.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type NativeModel = any;
@@ -69,10 +87,6 @@ export class TrainingDivergedError extends Error {
 }
 
 const CATEGORICAL: LossName[] = ['categoricalCrossentropy', 'sparseCategoricalCrossentropy'];
-
-function camel(metric: string): string {
-  return metric;
-}
 
 export class Sequential {
   readonly layers: Layer[];
@@ -135,7 +149,11 @@ export class Sequential {
     if (inputDim !== undefined) {
       checkInteger(inputDim, 'inputDim', { min: 1, max: 1 << 24 });
       if (this.inputSize !== undefined && this.inputSize !== inputDim)
-        throw rangeError(`data with ${this.inputSize} features (the model's inputDim)`, 'x', `data with ${inputDim} features`);
+        throw rangeError(
+          `data with ${this.inputSize} features (the model's inputDim)`,
+          'x',
+          `data with ${inputDim} features`,
+        );
       this.inputSize = inputDim;
     }
     if (this.inputSize === undefined)
@@ -188,7 +206,11 @@ export class Sequential {
       if (act !== 'softmax' && act !== 'sigmoid' && CATEGORICAL.includes(c.loss) && act !== 'linear')
         throw rangeError(`a last layer with a softmax activation for the loss "${c.loss}"`, 'loss', c.loss);
     }
-    this.nativeModel.compile({ loss: lossId(c.loss), metrics: c.metrics.map(metricId), optimizer: c.optimizer.toNative() });
+    this.nativeModel.compile({
+      loss: lossId(c.loss),
+      metrics: c.metrics.map(metricId),
+      optimizer: c.optimizer.toNative(),
+    });
   }
 
   /** The compile settings, if compiled. */
@@ -197,7 +219,8 @@ export class Sequential {
   }
 
   private requireCompiled(what: string): { optimizer: Optimizer; loss: LossName; metrics: MetricName[] } {
-    if (!this.compileOptions) throw new Error(`The model must be compiled before ${what}: call model.compile({ optimizer, loss })`);
+    if (!this.compileOptions)
+      throw new Error(`The model must be compiled before ${what}: call model.compile({ optimizer, loss })`);
     return this.compileOptions;
   }
 
@@ -209,12 +232,19 @@ export class Sequential {
       t = d !== undefined && d > 1 && t.size === d ? t.reshape([1, d]) : t.reshape([t.size, 1]);
     }
     if (t.rank !== 2)
-      throw new RangeError(expectedMessage('a 2-D tensor [samples, features]', argument, `a tensor of shape [${t.shape.join(', ')}]`));
-    if (t.shape[0] === 0) throw rangeError('at least one sample', argument, `a tensor of shape [${t.shape.join(', ')}]`);
+      throw new RangeError(
+        expectedMessage('a 2-D tensor [samples, features]', argument, `a tensor of shape [${t.shape.join(', ')}]`),
+      );
+    if (t.shape[0] === 0)
+      throw rangeError('at least one sample', argument, `a tensor of shape [${t.shape.join(', ')}]`);
     const features = t.shape[1]!;
     if (this.inputSize !== undefined && features !== this.inputSize)
       throw new RangeError(
-        expectedMessage(`samples with ${this.inputSize} features (the model's input size)`, argument, `a tensor of shape [${t.shape.join(', ')}]`),
+        expectedMessage(
+          `samples with ${this.inputSize} features (the model's input size)`,
+          argument,
+          `a tensor of shape [${t.shape.join(', ')}]`,
+        ),
       );
     if (!this.nativeModel) this.build(features);
     return t;
@@ -228,7 +258,9 @@ export class Sequential {
     if (c.loss === 'sparseCategoricalCrossentropy') {
       if (t.rank === 2 && t.shape[1] === 1) t = t.reshape([t.shape[0]!]);
       if (t.rank !== 1)
-        throw new RangeError(expectedMessage('class ids of shape [n] or [n, 1]', argument, `a tensor of shape [${t.shape.join(', ')}]`));
+        throw new RangeError(
+          expectedMessage('class ids of shape [n] or [n, 1]', argument, `a tensor of shape [${t.shape.join(', ')}]`),
+        );
       for (let i = 0; i < t.size; i++) {
         const v = t.data[i]!;
         if (!Number.isInteger(v) || v < 0 || v >= out)
@@ -238,11 +270,21 @@ export class Sequential {
       if (t.rank === 1 && out === 1) t = t.reshape([t.size, 1]);
       if (t.rank === 1 && CATEGORICAL.includes(c.loss))
         throw new RangeError(
-          expectedMessage(`one-hot rows [n, ${out}] for categoricalCrossentropy (use sparseCategoricalCrossentropy for class ids)`, argument, `a tensor of shape [${t.shape.join(', ')}]`),
+          expectedMessage(
+            `one-hot rows [n, ${out}] for categoricalCrossentropy (use sparseCategoricalCrossentropy for class ids)`,
+            argument,
+            `a tensor of shape [${t.shape.join(', ')}]`,
+          ),
         );
       if (t.rank !== 2 || t.shape[1] !== out)
-        throw new RangeError(expectedMessage(`targets of shape [n, ${out}] (the model's outputs)`, argument, `a tensor of shape [${t.shape.join(', ')}]`));
-      }
+        throw new RangeError(
+          expectedMessage(
+            `targets of shape [n, ${out}] (the model's outputs)`,
+            argument,
+            `a tensor of shape [${t.shape.join(', ')}]`,
+          ),
+        );
+    }
     if (t.shape[0] !== n)
       throw new RangeError(expectedMessage(`${n} targets (one per sample of x)`, argument, `${t.shape[0]} targets`));
     return t;
@@ -294,12 +336,14 @@ export class Sequential {
 
   private sampleWeights(y: Tensor, classWeight: Record<number, number> | undefined): Float32Array | undefined {
     if (classWeight === undefined) return undefined;
-    if (!isPlainObject(classWeight)) throw typeError('an object mapping class ids to weights', 'classWeight', classWeight);
+    if (!isPlainObject(classWeight))
+      throw typeError('an object mapping class ids to weights', 'classWeight', classWeight);
     const out = this.outputDim!;
     const table = new Float64Array(Math.max(out, 2)).fill(1);
     for (const [k, v] of Object.entries(classWeight)) {
       const id = Number(k);
-      if (!Number.isInteger(id) || id < 0 || id >= table.length) throw rangeError(`class ids from 0 to ${table.length - 1}`, 'classWeight', k);
+      if (!Number.isInteger(id) || id < 0 || id >= table.length)
+        throw rangeError(`class ids from 0 to ${table.length - 1}`, 'classWeight', k);
       table[id] = checkNumber(v, `classWeight[${k}]`, { min: 0 });
     }
     const n = y.shape[0]!;
@@ -322,7 +366,7 @@ export class Sequential {
     const c = this.compileOptions!;
     const logs: Logs = { [prefix ? `${prefix}Loss` : 'loss']: loss };
     c.metrics.forEach((m, i) => {
-      const key = prefix ? `${prefix}${m[0]!.toUpperCase()}${m.slice(1)}` : camel(m);
+      const key = prefix ? `${prefix}${m[0]!.toUpperCase()}${m.slice(1)}` : m;
       logs[key] = metrics[i]!;
     });
     return logs;
@@ -337,13 +381,27 @@ export class Sequential {
     const o = checkOptions(options, 'options');
     checkKnownKeys(
       o,
-      ['epochs', 'batchSize', 'shuffle', 'seed', 'verbose', 'validationSplit', 'validationData', 'initialEpoch', 'classWeight', 'callbacks', 'checkFinite'],
+      [
+        'epochs',
+        'batchSize',
+        'shuffle',
+        'seed',
+        'verbose',
+        'validationSplit',
+        'validationData',
+        'initialEpoch',
+        'classWeight',
+        'callbacks',
+        'checkFinite',
+      ],
       'fit options',
     );
-    if (this.training) throw new Error('This model is already training: concurrent fit calls on one model are not allowed');
+    if (this.training)
+      throw new Error('This model is already training: concurrent fit calls on one model are not allowed');
     const c = this.requireCompiled('fit');
     const epochs = o.epochs === undefined ? 1 : checkInteger(o.epochs, 'epochs', { min: 0, max: 1e9 });
-    const initialEpoch = o.initialEpoch === undefined ? 0 : checkInteger(o.initialEpoch, 'initialEpoch', { min: 0, max: 1e9 });
+    const initialEpoch =
+      o.initialEpoch === undefined ? 0 : checkInteger(o.initialEpoch, 'initialEpoch', { min: 0, max: 1e9 });
     const shuffle = o.shuffle === undefined ? true : checkBoolean(o.shuffle, 'shuffle');
     const verbose = o.verbose === undefined ? 1 : checkChoice(String(o.verbose), ['0', '1', '2'] as const, 'verbose');
     const checkFinite = o.checkFinite === undefined ? true : checkBoolean(o.checkFinite, 'checkFinite');
@@ -351,12 +409,17 @@ export class Sequential {
     const callbacks: Callback[] = o.callbacks === undefined ? [] : (o.callbacks as Callback[]);
     if (!Array.isArray(callbacks)) throw typeError('an array of callbacks', 'callbacks', o.callbacks);
     callbacks.forEach((cb, i) => {
-      if (!isPlainObject(cb) && (typeof cb !== 'object' || cb === null)) throw typeError('a callback object', `callbacks[${i}]`, cb);
+      if (!isPlainObject(cb) && (typeof cb !== 'object' || cb === null))
+        throw typeError('a callback object', `callbacks[${i}]`, cb);
       for (const hook of ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd'] as const)
         if ((cb as Callback)[hook] !== undefined) checkFunction((cb as Callback)[hook], `callbacks[${i}].${hook}`);
     });
 
-    if (seed !== undefined && !this.nativeModel) this.seed = seed;
+    if (seed !== undefined) {
+      // Before the build the seed also drives initialization; afterwards it restarts shuffling and dropout.
+      if (this.nativeModel) this.nativeModel.reseed(seed);
+      else this.seed = seed;
+    }
     let tx = this.prepareX(x, 'x');
     let ty = this.prepareY(y, tx.shape[0]!, 'y');
     let vx: Tensor | undefined;
@@ -380,18 +443,27 @@ export class Sequential {
     }
     const n = tx.shape[0]!;
     const batchSize =
-      o.batchSize === undefined ? (c.optimizer.fullBatch ? n : Math.min(32, n)) : checkInteger(o.batchSize, 'batchSize', { min: 1, max: 2 ** 31 - 1 });
+      o.batchSize === undefined
+        ? c.optimizer.fullBatch
+          ? n
+          : Math.min(32, n)
+        : checkInteger(o.batchSize, 'batchSize', { min: 1, max: 2 ** 31 - 1 });
     const weights = this.sampleWeights(ty, o.classWeight as Record<number, number> | undefined);
 
     const model = this.model;
-    if (this.training) throw new Error('This model is already training: concurrent fit calls on one model are not allowed');
+    if (this.training)
+      throw new Error('This model is already training: concurrent fit calls on one model are not allowed');
     this.training = true;
     let train: NativeDataset;
     let val: NativeDataset | undefined;
     try {
       train = await this.datasetAsync(tx, ty, weights, { chunked: true, checkFinite, names: ['x', 'y'] });
       if (vx && vy)
-        val = await this.datasetAsync(vx, vy, undefined, { chunked: true, checkFinite, names: ['validationData[0]', 'validationData[1]'] });
+        val = await this.datasetAsync(vx, vy, undefined, {
+          chunked: true,
+          checkFinite,
+          names: ['validationData[0]', 'validationData[1]'],
+        });
     } catch (e) {
       this.training = false;
       throw e;
@@ -412,7 +484,9 @@ export class Sequential {
         const batches: number = model.beginEpoch(train, batchSize, shuffle);
         let outcome: { diverged: boolean; failedBatch: number; failedLoss: number; stopped: boolean };
         if (batchHooks.length === 0) {
-          outcome = await model.runBatches(train, 0, batches, (b: number, loss: number) => printer.batch(b, batches, loss));
+          outcome = await model.runBatches(train, 0, batches, (b: number, loss: number) =>
+            printer.batch(b, batches, loss),
+          );
         } else {
           outcome = { diverged: false, failedBatch: 0, failedLoss: 0, stopped: false };
           for (let b = 0; b < batches && !this.stopFlag; b++) {
@@ -423,7 +497,8 @@ export class Sequential {
             }
             const s = model.epochSummary();
             printer.batch(b, batches, s.loss);
-            for (const cb of batchHooks) await cb.onBatchEnd!(b, { batch: b, size: Math.min(batchSize, n - b * batchSize), loss: s.loss });
+            for (const cb of batchHooks)
+              await cb.onBatchEnd!(b, { batch: b, size: Math.min(batchSize, n - b * batchSize), loss: s.loss });
           }
         }
         if (outcome.diverged) {
@@ -432,7 +507,11 @@ export class Sequential {
           if (nanStops) break;
           throw new TrainingDivergedError(
             `Training diverged at epoch ${epoch + 1}, batch ${outcome.failedBatch + 1}: the loss or its gradient is ${
-              Number.isNaN(outcome.failedLoss) ? 'NaN' : Number.isFinite(outcome.failedLoss) ? 'not finite' : describe(outcome.failedLoss)
+              Number.isNaN(outcome.failedLoss)
+                ? 'NaN'
+                : Number.isFinite(outcome.failedLoss)
+                  ? 'not finite'
+                  : describe(outcome.failedLoss)
             }. The weights are the last finite ones, from before that batch. Try a lower learning rate, scaling the inputs, or gradient clipping (clipNorm).`,
             epoch,
             outcome.failedBatch,
@@ -551,12 +630,17 @@ export class Sequential {
     if (!Array.isArray(weights)) throw typeError('an array of Float32Arrays', 'weights', weights);
     const shapes = this.weightShapes();
     if (weights.length !== shapes.length)
-      throw rangeError(`an array of ${shapes.length} weight tensors`, 'weights', `an array of length ${weights.length}`);
+      throw rangeError(
+        `an array of ${shapes.length} weight tensors`,
+        'weights',
+        `an array of length ${weights.length}`,
+      );
     const arrays = weights.map((w, i) => {
       const size = shapes[i]!.reduce((a, b) => a * b, 1);
       const t = w instanceof Tensor ? w.data : w;
       if (!(t instanceof Float32Array)) throw typeError('a Float32Array', `weights[${i}]`, w);
-      if (t.length !== size) throw rangeError(`a Float32Array of length ${size} (shape [${shapes[i]!.join(', ')}])`, `weights[${i}]`, t);
+      if (t.length !== size)
+        throw rangeError(`a Float32Array of length ${size} (shape [${shapes[i]!.join(', ')}])`, `weights[${i}]`, t);
       return t;
     });
     this.model.setWeights(arrays);
@@ -595,13 +679,25 @@ export class Sequential {
     const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)) + 2);
     const line = (r: string[]) => r.map((cell, j) => cell.padEnd(widths[j]!)).join('');
     const sep = '_'.repeat(widths.reduce((a, b) => a + b, 0));
-    const text = [sep, line(rows[0]!), '='.repeat(sep.length), ...rows.slice(1).map(line), '='.repeat(sep.length), `Total params: ${Number.isNaN(total) ? '? (input size unknown)' : total}`, sep].join('\n');
+    const text = [
+      sep,
+      line(rows[0]!),
+      '='.repeat(sep.length),
+      ...rows.slice(1).map(line),
+      '='.repeat(sep.length),
+      `Total params: ${Number.isNaN(total) ? '? (input size unknown)' : total}`,
+      sep,
+    ].join('\n');
     if (print) console.log(text);
     return text;
   }
 
   /** The model description (layers and compile settings), as saved with the weights. */
-  toJSON(): { inputDim?: number; layers: LayerConfig[]; compile?: { optimizer: unknown; loss: LossName; metrics: MetricName[] } } {
+  toJSON(): {
+    inputDim?: number;
+    layers: LayerConfig[];
+    compile?: { optimizer: unknown; loss: LossName; metrics: MetricName[] };
+  } {
     const c = this.compileOptions;
     return {
       inputDim: this.inputSize,
@@ -613,6 +709,16 @@ export class Sequential {
   /** @internal Optimizer state, for saving and resuming training. */
   getOptimizerState(): { iterations: number; slots: { name: string; param: number; data: Float32Array }[] } | null {
     return this.nativeModel?.getOptimizerState() ?? null;
+  }
+
+  /** @internal The state of the generator that drives shuffling and dropout (saved with the model). */
+  getRandomState(): string | null {
+    return this.nativeModel?.getRngState() ?? null;
+  }
+
+  /** @internal */
+  setRandomState(state: string): void {
+    this.model.setRngState(state);
   }
 
   /** @internal */

@@ -229,6 +229,32 @@ describe('save and load', () => {
     }
   });
 
+  it('resumes exactly with shuffling and dropout: the random state is saved too', async () => {
+    const make = () =>
+      new Sequential([
+        dense({ units: 12, inputDim: 4, activation: 'relu' }),
+        dropout({ rate: 0.3 }),
+        dense({ units: 3, activation: 'softmax' }),
+      ]);
+    const { x, y } = data(60, 4, 3, 'categoricalCrossentropy', 3);
+    const a = make();
+    a.compile({ optimizer: adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy' });
+    a.build(4, 1);
+    const b = make();
+    b.compile({ optimizer: adam({ learningRate: 0.01 }), loss: 'categoricalCrossentropy' });
+    b.build(4, 2);
+    b.setWeights(a.getWeights());
+    const opts = { batchSize: 8, shuffle: true, verbose: 0 } as const;
+    await a.fit(x, y, { ...opts, epochs: 2, seed: 5 });
+    const dir = tmp();
+    await a.save(dir);
+    const resumed = await loadModel(dir);
+    await resumed.fit(x, y, { ...opts, epochs: 1 });
+    await b.fit(x, y, { ...opts, epochs: 2, seed: 5 });
+    await b.fit(x, y, { ...opts, epochs: 1 });
+    expectIdentical(b, resumed, x);
+  });
+
   it('writes atomically: no temp files stay, also when a write fails', async () => {
     const m = new Sequential([dense({ units: 2, inputDim: 2 })]);
     const dir = join(tmp(), 'nested', 'model');

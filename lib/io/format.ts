@@ -44,6 +44,8 @@ export interface SlotEntry {
 export interface OptimizerManifest {
   iterations: number;
   learningRate?: number;
+  /** The state of the generator behind shuffling and dropout (resumed training continues its sequence). */
+  randomState?: string;
   slots: SlotEntry[];
 }
 export interface ModelDescription {
@@ -141,9 +143,11 @@ export function encodeModel(model: Sequential, includeOptimizer = true): { manif
   });
   let optimizer: OptimizerManifest | undefined;
   if (state) {
+    const randomState = model.getRandomState();
     optimizer = {
       iterations: state.iterations,
       learningRate: model.learningRate,
+      ...(randomState ? { randomState } : {}),
       slots: state.slots.map((s) => {
         const e = { name: s.name, param: s.param, length: s.data.length, byteOffset: total };
         total += s.data.byteLength;
@@ -318,9 +322,15 @@ export function validateManifest(parsed: unknown, file: string): ModelManifest {
       span(`${f}.byteOffset`, s.byteOffset, s.length * 4);
       return { name: s.name, param: s.param, length: s.length, byteOffset: s.byteOffset as number };
     });
+    if (
+      o.randomState !== undefined &&
+      (typeof o.randomState !== 'string' || !/^([0-9a-f]{16}:){5}[01]$/.test(o.randomState))
+    )
+      throw bad('optimizer.randomState', 'a random state saved by simdnn', o.randomState);
     optimizer = {
       iterations: o.iterations,
       ...(o.learningRate !== undefined ? { learningRate: o.learningRate as number } : {}),
+      ...(o.randomState !== undefined ? { randomState: o.randomState as string } : {}),
       slots,
     };
   }

@@ -84,6 +84,9 @@ export function restoreModel(manifest: ModelManifest, binary: Uint8Array, file: 
     };
     withContext(`The optimizer state in ${file} does not fit its model`, () => model.setOptimizerState(state));
     if (o.learningRate !== undefined) model.learningRate = o.learningRate;
+    // The generator behind shuffling and dropout, so that resumed training continues the same sequence.
+    if (o.randomState !== undefined)
+      withContext(`The random state in ${file}`, () => model.setRandomState(o.randomState!));
   }
   return model;
 }

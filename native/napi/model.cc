@@ -34,7 +34,9 @@ template <typename Base>
 class ModelJob : public Base {
  public:
   ModelJob(Napi::Env env, ModelWrap* model, Napi::Object model_obj)
-      : Base(env), deferred_(Napi::Promise::Deferred::New(env)), model_(model),
+      : Base(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        model_(model),
         model_ref_(Napi::Persistent(model_obj)) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
   void keep(Napi::Object o) { keep_ = Napi::Persistent(o); }
@@ -122,7 +124,8 @@ class TrainJob : public ModelJob<Napi::AsyncProgressWorker<Progress>> {
   void OnProgress(const Progress* p, size_t count) override {
     if (!count || progress_.IsEmpty()) return;
     Napi::HandleScope scope(Env());
-    progress_.Call({Napi::Number::New(Env(), (double)p[count - 1].batch), Napi::Number::New(Env(), p[count - 1].mean_loss)});
+    progress_.Call(
+        {Napi::Number::New(Env(), (double)p[count - 1].batch), Napi::Number::New(Env(), p[count - 1].mean_loss)});
   }
   void OnOK() override {
     model_->report_memory(Env());
@@ -144,27 +147,29 @@ class TrainJob : public ModelJob<Napi::AsyncProgressWorker<Progress>> {
 }  // namespace
 
 void ModelWrap::Register(Napi::Env env, Napi::Object exports) {
-  Napi::Function ctor = DefineClass(
-      env, "Model",
-      {
-          InstanceMethod<&ModelWrap::Compile>("compile"),
-          InstanceMethod<&ModelWrap::GetWeights>("getWeights"),
-          InstanceMethod<&ModelWrap::SetWeights>("setWeights"),
-          InstanceMethod<&ModelWrap::Predict>("predict"),
-          InstanceMethod<&ModelWrap::PredictAsync>("predictAsync"),
-          InstanceMethod<&ModelWrap::ComputeGradients>("computeGradients"),
-          InstanceMethod<&ModelWrap::Evaluate>("evaluate"),
-          InstanceMethod<&ModelWrap::EvaluateAsync>("evaluateAsync"),
-          InstanceMethod<&ModelWrap::BeginEpoch>("beginEpoch"),
-          InstanceMethod<&ModelWrap::RunBatches>("runBatches"),
-          InstanceMethod<&ModelWrap::EpochSummary>("epochSummary"),
-          InstanceMethod<&ModelWrap::RequestStop>("requestStop"),
-          InstanceMethod<&ModelWrap::GetLearningRate>("getLearningRate"),
-          InstanceMethod<&ModelWrap::SetLearningRate>("setLearningRate"),
-          InstanceMethod<&ModelWrap::GetOptimizerState>("getOptimizerState"),
-          InstanceMethod<&ModelWrap::SetOptimizerState>("setOptimizerState"),
-          InstanceMethod<&ModelWrap::Bytes>("bytes"),
-      });
+  Napi::Function ctor = DefineClass(env, "Model",
+                                    {
+                                        InstanceMethod<&ModelWrap::Compile>("compile"),
+                                        InstanceMethod<&ModelWrap::GetWeights>("getWeights"),
+                                        InstanceMethod<&ModelWrap::SetWeights>("setWeights"),
+                                        InstanceMethod<&ModelWrap::Predict>("predict"),
+                                        InstanceMethod<&ModelWrap::PredictAsync>("predictAsync"),
+                                        InstanceMethod<&ModelWrap::ComputeGradients>("computeGradients"),
+                                        InstanceMethod<&ModelWrap::Evaluate>("evaluate"),
+                                        InstanceMethod<&ModelWrap::EvaluateAsync>("evaluateAsync"),
+                                        InstanceMethod<&ModelWrap::BeginEpoch>("beginEpoch"),
+                                        InstanceMethod<&ModelWrap::RunBatches>("runBatches"),
+                                        InstanceMethod<&ModelWrap::EpochSummary>("epochSummary"),
+                                        InstanceMethod<&ModelWrap::RequestStop>("requestStop"),
+                                        InstanceMethod<&ModelWrap::GetLearningRate>("getLearningRate"),
+                                        InstanceMethod<&ModelWrap::SetLearningRate>("setLearningRate"),
+                                        InstanceMethod<&ModelWrap::GetOptimizerState>("getOptimizerState"),
+                                        InstanceMethod<&ModelWrap::SetOptimizerState>("setOptimizerState"),
+                                        InstanceMethod<&ModelWrap::Bytes>("bytes"),
+                                        InstanceMethod<&ModelWrap::GetRngState>("getRngState"),
+                                        InstanceMethod<&ModelWrap::SetRngState>("setRngState"),
+                                        InstanceMethod<&ModelWrap::Reseed>("reseed"),
+                                    });
   instance_data(env).model_ctor = Napi::Persistent(ctor);
   exports.Set("Model", ctor);
 }
@@ -202,8 +207,7 @@ Napi::Value ModelWrap::Compile(const Napi::CallbackInfo& info) {
   Napi::Value lv = o.Get("loss");
   if (!lv.IsNumber()) throw Napi::TypeError::New(env, "Expected a loss id");
   int loss = lv.As<Napi::Number>().Int32Value();
-  if (loss < 0 || loss > (int)Loss::SparseCategoricalCrossentropy)
-    throw Napi::RangeError::New(env, "Unknown loss id");
+  if (loss < 0 || loss > (int)Loss::SparseCategoricalCrossentropy) throw Napi::RangeError::New(env, "Unknown loss id");
   std::vector<Metric> metrics;
   Napi::Value mv = o.Get("metrics");
   if (mv.IsArray()) {
@@ -478,6 +482,29 @@ Napi::Value ModelWrap::SetOptimizerState(const Napi::CallbackInfo& info) {
 
 Napi::Value ModelWrap::Bytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), (double)(net_->bytes() + predict_out_.bytes()));
+}
+
+Napi::Value ModelWrap::GetRngState(const Napi::CallbackInfo& info) {
+  auto lk = lock_or_throw(info.Env(), "read the random state");
+  return Napi::String::New(info.Env(), net_->rng().save());
+}
+
+Napi::Value ModelWrap::SetRngState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "Expected a random state string");
+  auto lk = lock_or_throw(env, "restore the random state");
+  if (!net_->rng().load(info[0].As<Napi::String>().Utf8Value()))
+    throw Napi::RangeError::New(env, "Expected a random state saved by simdnn");
+  return env.Undefined();
+}
+
+// reseed(seed): restarts the generator that drives shuffling and dropout.
+Napi::Value ModelWrap::Reseed(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const size_t seed = get_size(info, 0, "seed", ((size_t)1 << 53));
+  auto lk = lock_or_throw(env, "reseed the model");
+  net_->rng().reseed((uint64_t)seed);
+  return env.Undefined();
 }
 
 void register_model(Napi::Env env, Napi::Object exports) {

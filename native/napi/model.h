@@ -45,6 +45,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value GetOptimizerState(const Napi::CallbackInfo& info);
   Napi::Value SetOptimizerState(const Napi::CallbackInfo& info);
   Napi::Value Bytes(const Napi::CallbackInfo& info);
+  Napi::Value GetRngState(const Napi::CallbackInfo& info);
+  Napi::Value SetRngState(const Napi::CallbackInfo& info);
+  Napi::Value Reseed(const Napi::CallbackInfo& info);
 
   // Locks the model for a synchronous call or throws "busy".
   std::unique_lock<std::mutex> lock_or_throw(Napi::Env env, const char* what);

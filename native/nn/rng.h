@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <string>
 
 namespace simdnn {
 
@@ -70,6 +72,31 @@ class Rng {
       perm[i - 1] = perm[j];
       perm[j] = t;
     }
+  }
+
+  // The full state as text (for saving a model mid-training), and back.
+  std::string save() const {
+    char buf[160];
+    uint64_t spare_bits;
+    static_assert(sizeof spare_bits == sizeof spare_, "double is 64-bit");
+    __builtin_memcpy(&spare_bits, &spare_, sizeof spare_bits);
+    std::snprintf(buf, sizeof buf, "%016llx:%016llx:%016llx:%016llx:%016llx:%d", (unsigned long long)s_[0],
+                  (unsigned long long)s_[1], (unsigned long long)s_[2], (unsigned long long)s_[3],
+                  (unsigned long long)spare_bits, has_spare_ ? 1 : 0);
+    return buf;
+  }
+  bool load(const std::string& text) {
+    unsigned long long s[4], spare_bits;
+    int has = 0, used = 0;
+    if (std::sscanf(text.c_str(), "%16llx:%16llx:%16llx:%16llx:%16llx:%d%n", &s[0], &s[1], &s[2], &s[3], &spare_bits,
+                    &has, &used) != 6 ||
+        (size_t)used != text.size() || (s[0] | s[1] | s[2] | s[3]) == 0 || (has != 0 && has != 1))
+      return false;
+    for (int i = 0; i < 4; ++i) s_[i] = s[i];
+    uint64_t bits = spare_bits;
+    __builtin_memcpy(&spare_, &bits, sizeof spare_);
+    has_spare_ = has == 1;
+    return true;
   }
 
  private:
