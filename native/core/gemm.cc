@@ -23,6 +23,7 @@
 #include <cstring>
 #include <new>
 #include <stdexcept>
+#include <thread>
 
 #include "../kernels/kernels.h"
 #include "threadpool.h"
@@ -272,14 +273,20 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
   size_t tm, tn;
   choose_grid(P, chunks, &tm, &tn);
   const size_t um = ceil_div(m, g.mr), un = ceil_div(n, g.nr);
-  std::atomic<size_t> next{0};
-  parallel_run(nt, [&](size_t, size_t) {
+  std::atomic<size_t> next{0}, finished{0};
+  parallel_run(nt, [&](size_t tid, size_t nth) {
     for (size_t c = next.fetch_add(1); c < chunks; c = next.fetch_add(1)) {
       const size_t r = c / tn, q = c % tn;
       const size_t m0 = std::min(m, um * r / tm * g.mr), m1 = std::min(m, um * (r + 1) / tm * g.mr);
       const size_t n0 = std::min(n, un * q / tn * g.nr), n1 = std::min(n, un * (q + 1) / tn * g.nr);
       if (m0 < m1 && n0 < n1) run_region(P, m0, m1, n0, n1);
     }
+    finished.fetch_add(1);
+    // The caller waits for the helpers by yielding, not spinning: a helper
+    // woken onto the caller's core (the scheduler's wake-affine placement)
+    // would otherwise not run until the pool's spin-wait gives up.
+    if (tid == 0)
+      while (finished.load() < nth) std::this_thread::yield();
   });
 }
 
