@@ -80,3 +80,32 @@ describe('dot through the dispatch table', () => {
     }
   });
 });
+
+describe('the compute pool', () => {
+  it('leaves no thread spinning when idle', async () => {
+    // Wake the pool with work big enough to use every thread, then stay idle.
+    const a = nn.tensor(new Float32Array(512 * 512).fill(1), [512, 512]);
+    for (let i = 0; i < 5; i++) nn.matmul(a, a);
+    await new Promise((r) => setTimeout(r, 50));
+    const before = process.cpuUsage();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 500));
+    const used = process.cpuUsage(before);
+    const cpuMs = (used.user + used.system) / 1000;
+    const wallMs = performance.now() - t0;
+    // A spinning worker would burn about one core: ~500 ms of CPU in 500 ms.
+    expect(cpuMs).toBeLessThan(0.1 * wallMs);
+  });
+
+  it('is safe when several libuv threads run kernels at once', async () => {
+    const r = rng(1);
+    const a = randomArray(150 * 170, r);
+    const b = randomArray(170 * 90, r);
+    const want = nn.matmul(nn.tensor(a, [150, 170]), nn.tensor(b, [170, 90])).data;
+    const results = await Promise.all(
+      Array.from({ length: 16 }, () => nn.matmulAsync(nn.tensor(a, [150, 170]), nn.tensor(b, [170, 90]))),
+    );
+    // Identical bits whether a job ran on the pool or inline on its own thread.
+    for (const c of results) expect(Buffer.from(c.data.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+  });
+});
