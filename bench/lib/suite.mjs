@@ -1,0 +1,114 @@
+// Runs a suite definition (bench/train/suite.mjs and friends): every
+// competitor x setting through the harness, then the speed-ups against
+// simdnn, the JSON, the Markdown table and the SVG chart.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderChart } from '../chart.mjs';
+import { measure } from './harness.mjs';
+import { machineInfo } from './machine.mjs';
+import { missingPeer } from './peers.mjs';
+import { fmt, markdownReport, resultsDir, writeResults } from './report.mjs';
+
+export const COMPETITOR_ORDER = ['simdnn', 'pytorch', 'onnxruntime', 'tfjs-wasm', 'tfjs-cpu', 'brain.js'];
+
+/**
+ * def: { suite, title, size, notes, runs, prepare(): shared params,
+ * entries(shared): [{ competitor, setting, label, kind, script, params,
+ * metric: { key, unit, label, higherIsBetter }, accuracy: bool, note }] }.
+ * options: { runs, only: competitor names, settings: setting ids, outDir, log }.
+ */
+export async function runSuite(
+  def,
+  { runs, only, settings, outDir = resultsDir, log = (s) => process.stderr.write(`${s}\n`) },
+) {
+  const machine = await machineInfo();
+  if (machine.loadAverage[0] > 0.5 * machine.cpu.logicalCores)
+    log(
+      `[${def.suite}] warning: load average ${machine.loadAverage[0]} on ${machine.cpu.logicalCores} CPUs: figures will be noisy`,
+    );
+  const shared = await def.prepare();
+  const entries = def
+    .entries(shared)
+    .filter((e) => (!only || only.includes(e.competitor)) && (!settings || settings.includes(e.setting)));
+  if (entries.length === 0)
+    throw new Error(`${def.suite}: no competitor and setting left to measure (see --only and --settings)`);
+  const skipped = [];
+  const rows = [];
+  const reasons = new Map();
+  const runsPerFigure = runs ?? def.runs;
+  for (const e of entries) {
+    if (!reasons.has(e.competitor))
+      reasons.set(e.competitor, missingPeer(e.competitor) ?? shared.unavailable?.[e.competitor] ?? null);
+    const reason = reasons.get(e.competitor);
+    if (reason) {
+      if (!skipped.some((s) => s.competitor === e.competitor)) skipped.push({ competitor: e.competitor, reason });
+      continue;
+    }
+    const metrics = [e.metric.key, ...(e.accuracy ? ['accuracy'] : [])];
+    const env = e.kind === 'python' ? { OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(e.params.threads) } : {};
+    const tag = `[${def.suite}] ${e.competitor} ${e.label}`;
+    const m = await measure({
+      kind: e.kind,
+      script: e.script,
+      params: e.params,
+      runs: runsPerFigure,
+      metrics,
+      env,
+      onRun: (r, res) =>
+        log(
+          `${tag}: run ${r + 1}/${runsPerFigure} ${res.error ? `failed: ${res.error}` : `${fmt(res[e.metric.key])} ${e.metric.unit}`}`,
+        ),
+    });
+    const s = m.summary[e.metric.key];
+    rows.push({
+      suite: def.suite,
+      competitor: e.competitor,
+      setting: e.setting,
+      label: e.label,
+      metric: e.metric.key,
+      unit: e.metric.unit,
+      metricLabel: e.metric.label,
+      higherIsBetter: e.metric.higherIsBetter,
+      median: s?.median ?? null,
+      summary: s,
+      runs: m.runs,
+      failed: m.failed,
+      error: m.runs === 0 ? (m.errors[0] ?? 'no result') : undefined,
+      errors: m.errors.length ? m.errors : undefined,
+      accuracyMeasured: e.accuracy !== undefined ? Boolean(e.accuracy) : undefined,
+      accuracy: e.accuracy ? (m.summary.accuracy ?? null) : null,
+      accuracyNote: e.accuracyNote,
+      note: e.note,
+      params: e.params,
+      raw: m.raw,
+    });
+  }
+  // Speed-ups, and (for inference) whether every competitor computed the same outputs.
+  for (const r of rows) {
+    const ref = rows.find((o) => o.competitor === 'simdnn' && o.setting === r.setting && o.metric === r.metric);
+    if (!ref || ref === r || !ref.median || !r.median) continue;
+    r.speedup = r.higherIsBetter ? ref.median / r.median : r.median / ref.median;
+    const a = ref.raw[0]?.firstOutput;
+    const b = r.raw[0]?.firstOutput;
+    if (a && b) r.maxAbsDiff = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+  }
+  rows.sort(
+    (a, b) =>
+      entries.findIndex((e) => e.setting === a.setting) - entries.findIndex((e) => e.setting === b.setting) ||
+      COMPETITOR_ORDER.indexOf(a.competitor) - COMPETITOR_ORDER.indexOf(b.competitor),
+  );
+  const result = {
+    suite: def.suite,
+    title: def.title,
+    size: def.size,
+    runsPerFigure,
+    machine,
+    notes: def.notes,
+    skipped,
+    rows,
+  };
+  const files = writeResults(result, outDir);
+  const svg = join(outDir, `${def.suite}.svg`);
+  writeFileSync(svg, renderChart(result));
+  return { result, files: { ...files, svg }, report: markdownReport(result) };
+}
