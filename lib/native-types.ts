@@ -33,7 +33,6 @@ export interface NativeAddon {
   ): Promise<Float32Array>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   Model: new (spec: any) => any;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   Dataset: new (n: number, xCols: number, yCols: number, hasWeights: boolean) => NativeDataset;
 }
 

@@ -25,7 +25,8 @@ const isaFlags = {
   avx512: ['-mavx512f', '-mavx512bw', '-mavx512dq', '-mavx512vl', '-mfma', '-Wno-uninitialized'],
 };
 const units = [];
-for (const [isa, flags] of Object.entries(isaFlags)) for (const src of ccIn(`native/kernels/${isa}`)) units.push({ src, flags });
+for (const [isa, flags] of Object.entries(isaFlags))
+  for (const src of ccIn(`native/kernels/${isa}`)) units.push({ src, flags });
 for (const src of [...ccIn('native/core'), join(root, 'native/kernels/dispatch.cc')]) units.push({ src, flags: [] });
 units.push({ src: join(root, 'bench/gemm/bench.cc'), flags: ['-march=native'] });
 
@@ -50,7 +51,9 @@ async function compileAll() {
       let fresh = false;
       try {
         fresh = statSync(u.obj).mtimeMs > statSync(u.src).mtimeMs && !process.env.BENCH_REBUILD;
-      } catch {}
+      } catch {
+        // No object file yet: compile it.
+      }
       if (fresh) continue;
       console.log(`compile ${relative(root, u.src)}`);
       await run(cxx, [...base, ...u.flags, '-c', u.src, '-o', u.obj]);

@@ -51,7 +51,8 @@ const isaFlags =
       ? { scalar: [], neon: [] }
       : { scalar: [] };
 const units = [];
-for (const [isa, flags] of Object.entries(isaFlags)) for (const src of ccIn(`native/kernels/${isa}`)) units.push({ src, flags });
+for (const [isa, flags] of Object.entries(isaFlags))
+  for (const src of ccIn(`native/kernels/${isa}`)) units.push({ src, flags });
 // Only the core files the optimizer needs: other engineers' work in progress elsewhere cannot break this build.
 for (const f of ['core/threadpool.cc', 'core/optimizer.cc', 'core/schedule.cc', 'kernels/dispatch.cc'])
   units.push({ src: join(root, 'native', f), flags: [] });
@@ -74,7 +75,9 @@ function run(cmd, args, { capture = false, env } = {}) {
     let out = '';
     if (capture) p.stdout.on('data', (d) => (out += d));
     p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`))));
+    p.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`)),
+    );
   });
 }
 
@@ -93,7 +96,9 @@ async function buildBench() {
       try {
         const t = statSync(u.obj).mtimeMs;
         fresh = !process.env.BENCH_REBUILD && t > statSync(u.src).mtimeMs && t > headers;
-      } catch {}
+      } catch {
+        // No object file yet: compile it.
+      }
       if (fresh) continue;
       console.log(`compile ${relative(root, u.src)}`);
       await run(cxx, [...base, ...u.flags, '-c', u.src, '-o', u.obj]);
@@ -114,12 +119,28 @@ function machine() {
     const m = info.match(/^model name\s*:\s*(.*)$/m);
     if (m) model = m[1].trim();
     const f = info.match(/^(flags|Features)\s*:\s*(.*)$/m);
-    if (f) flags = f[2].trim().split(/\s+/).filter((x) => /^(avx|fma|sse4|asimd|sve|neon|f16c|amx)/.test(x));
+    if (f)
+      flags = f[2]
+        .trim()
+        .split(/\s+/)
+        .filter((x) => /^(avx|fma|sse4|asimd|sve|neon|f16c|amx)/.test(x));
     const field = (k) => info.match(new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm'))?.[1]?.trim();
-    const id = ['cpu family', 'model', 'stepping', 'CPU implementer', 'CPU part'].map((k) => field(k) && `${k} ${field(k)}`);
+    const id = ['cpu family', 'model', 'stepping', 'CPU implementer', 'CPU part'].map(
+      (k) => field(k) && `${k} ${field(k)}`,
+    );
     if (id.some(Boolean)) model += ` (${id.filter(Boolean).join(', ')})`;
-  } catch {}
-  return { cpu: model, logicalCpus: cpus().length, simdFlags: flags, arch: arch(), platform: platform(), kernel: release(), memGiB: +(totalmem() / 2 ** 30).toFixed(1) };
+  } catch {
+    // No /proc/cpuinfo (not Linux): keep the generic model name.
+  }
+  return {
+    cpu: model,
+    logicalCpus: cpus().length,
+    simdFlags: flags,
+    arch: arch(),
+    platform: platform(),
+    kernel: release(),
+    memGiB: +(totalmem() / 2 ** 30).toFixed(1),
+  };
 }
 
 // ---------------------------------------------------------------- main
@@ -134,10 +155,14 @@ if (existsSync(python)) {
   console.log('running torch_optim.py ...');
   try {
     torch = JSON.parse(
-      await run(python, [join(root, 'bench/optim/torch_optim.py'), '--sizes', sizes, '--threads', threads, ...quickArgs], {
-        capture: true,
-        env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
-      }),
+      await run(
+        python,
+        [join(root, 'bench/optim/torch_optim.py'), '--sizes', sizes, '--threads', threads, ...quickArgs],
+        {
+          capture: true,
+          env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
+        },
+      ),
     );
   } catch (e) {
     torch = { skipped: `torch_optim.py failed: ${e.message}` };
@@ -149,7 +174,9 @@ const triadOf = (t) => ours.triad.find((x) => x.threads === t && x.n === ours.tr
 const rows = [];
 for (const u of ours.updates) {
   const triad = triadOf(u.threads);
-  const torchRuns = (torch.results ?? []).filter((r) => r.optimizer === u.optimizer && r.n === u.n && r.threads === u.threads);
+  const torchRuns = (torch.results ?? []).filter(
+    (r) => r.optimizer === u.optimizer && r.n === u.n && r.threads === u.threads,
+  );
   const ok = torchRuns.filter((r) => r.ms);
   const best = ok.length ? ok.reduce((a, b) => (a.ms.median <= b.ms.median ? a : b)) : null;
   rows.push({
@@ -170,13 +197,38 @@ for (const u of ours.updates) {
 
 const fmtN = (n) => (n % 2 ** 20 === 0 ? `${n / 2 ** 20}M` : `${n}`);
 const f = (x, d = 2) => (x == null ? '-' : x.toFixed(d));
-const header = ['size', 'threads', 'optimizer', 'ours GB/s', '% of triad', 'torch ms', 'torch mode', 'ours ms', 'speedup'];
-const lines = rows.map((r) => [fmtN(r.n), String(r.threads), r.optimizer, f(r.oursGBs, 1), f(r.pctOfTriad, 0) + (r.pctOfTriad == null ? '' : '%'), f(r.torchMs, 3), r.torchMode ?? '-', f(r.oursMs, 3), r.speedup == null ? '-' : f(r.speedup, 2) + 'x']);
+const header = [
+  'size',
+  'threads',
+  'optimizer',
+  'ours GB/s',
+  '% of triad',
+  'torch ms',
+  'torch mode',
+  'ours ms',
+  'speedup',
+];
+const lines = rows.map((r) => [
+  fmtN(r.n),
+  String(r.threads),
+  r.optimizer,
+  f(r.oursGBs, 1),
+  f(r.pctOfTriad, 0) + (r.pctOfTriad == null ? '' : '%'),
+  f(r.torchMs, 3),
+  r.torchMode ?? '-',
+  f(r.oursMs, 3),
+  r.speedup == null ? '-' : f(r.speedup, 2) + 'x',
+]);
 const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
 const show = (cells) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
 console.log();
-for (const t of ours.triad) console.log(`triad ${fmtN(t.n)} floats, ${t.threads} thread(s): ${f(t.gbs.median, 1)} GB/s (p25 ${f(t.gbs.p25, 1)}, p75 ${f(t.gbs.p75, 1)})`);
-console.log(`ISA ${ours.isa}; % of triad is against the triad on ${fmtN(ours.triad_n)}-float arrays at the same thread count; torch = fastest mode\n`);
+for (const t of ours.triad)
+  console.log(
+    `triad ${fmtN(t.n)} floats, ${t.threads} thread(s): ${f(t.gbs.median, 1)} GB/s (p25 ${f(t.gbs.p25, 1)}, p75 ${f(t.gbs.p75, 1)})`,
+  );
+console.log(
+  `ISA ${ours.isa}; % of triad is against the triad on ${fmtN(ours.triad_n)}-float arrays at the same thread count; torch = fastest mode\n`,
+);
 console.log(show(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const l of lines) console.log(show(l));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <fstream>
@@ -82,8 +83,17 @@ class Pool {
     } catch (...) {
       record_error(std::current_exception());
     }
-    // Wait for the helpers: spin briefly, then sleep.
-    for (int i = 0; i < 20000 && pending_.load(std::memory_order_acquire) != 0; ++i) SIMDNN_PAUSE();
+    // Wait for the helpers: spin very briefly, then yield the core (a helper
+    // that was just woken may be queued on this very core), then sleep.
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) {
+      if (i < 64) {
+        SIMDNN_PAUSE();
+        continue;
+      }
+      if ((i & 15) == 0 && std::chrono::steady_clock::now() - start > std::chrono::microseconds(500)) break;
+      std::this_thread::yield();
+    }
     if (pending_.load(std::memory_order_acquire) != 0) {
       std::unique_lock<std::mutex> lk(mu_);
       done_cv_.wait(lk, [&] { return pending_.load() == 0; });
@@ -116,9 +126,18 @@ class Pool {
       const std::function<void(size_t, size_t)>* job = nullptr;
       size_t n = 0;
       {
-        // Spin a little on the generation counter before sleeping, so that
-        // kernels issued back to back do not pay for a futex wake-up each.
-        for (int i = 0; i < 4000 && generation_.load(std::memory_order_acquire) == seen; ++i) SIMDNN_PAUSE();
+        // Watch the generation counter for a short while (~100 us) before
+        // sleeping, so that kernels issued back to back do not pay for a
+        // futex wake-up each; yielding keeps the core free for others.
+        const auto start = std::chrono::steady_clock::now();
+        for (int i = 0; generation_.load(std::memory_order_acquire) == seen; ++i) {
+          if (i < 32) {
+            SIMDNN_PAUSE();
+            continue;
+          }
+          if ((i & 7) == 0 && std::chrono::steady_clock::now() - start > std::chrono::microseconds(100)) break;
+          std::this_thread::yield();
+        }
         std::unique_lock<std::mutex> lk(mu_);
         cv_.wait(lk, [&] { return stop_ || generation_.load() != seen; });
         if (stop_) return;

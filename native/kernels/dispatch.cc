@@ -33,12 +33,11 @@ X86Features detect_x86() {
   const bool osxsave = c & (1u << 27), avx = c & (1u << 28), fma = c & (1u << 12);
   if (!osxsave || !avx) return f;
   const uint64_t xcr0 = read_xcr0();
-  const bool os_ymm = (xcr0 & 0x6) == 0x6;            // SSE and AVX state
-  const bool os_zmm = (xcr0 & 0xe6) == 0xe6;          // plus opmask, ZMM_Hi256, Hi16_ZMM
+  const bool os_ymm = (xcr0 & 0x6) == 0x6;    // SSE and AVX state
+  const bool os_zmm = (xcr0 & 0xe6) == 0xe6;  // plus opmask, ZMM_Hi256, Hi16_ZMM
   if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return f;
   const bool avx2 = b & (1u << 5);
-  const bool avx512f = b & (1u << 16), avx512dq = b & (1u << 17), avx512bw = b & (1u << 30),
-             avx512vl = b & (1u << 31);
+  const bool avx512f = b & (1u << 16), avx512dq = b & (1u << 17), avx512bw = b & (1u << 30), avx512vl = b & (1u << 31);
   f.avx2_fma = os_ymm && avx2 && fma;
   f.avx512 = f.avx2_fma && os_zmm && avx512f && avx512dq && avx512bw && avx512vl;
   return f;
@@ -105,8 +104,8 @@ struct Registry {
       for (int i = 0; i < 4; ++i)
         if (std::strcmp(forced, isa_name((Isa)i)) == 0) found = i;
       if (found < 0) {
-        error = std::string("SIMDNN_ISA must be one of auto, scalar, avx2, avx512, neon, but received '") + forced +
-                "'";
+        error =
+            std::string("SIMDNN_ISA must be one of auto, scalar, avx2, avx512, neon, but received '") + forced + "'";
       } else if (!available[found]) {
         error = std::string("SIMDNN_ISA=") + forced +
                 " was requested, but this CPU (or this build) does not support it; supported here: ";

@@ -22,12 +22,12 @@ struct Kernels {
   OptimKernels optim;
 };
 
-#define SIMDNN_DECLARE_ISA(ns)              \
-  namespace ns {                            \
-  void fill_basic(BasicKernels& k);         \
-  void fill_gemm(GemmKernels& k);           \
-  void fill_math(MathKernels& k);           \
-  void fill_optim(OptimKernels& k);         \
+#define SIMDNN_DECLARE_ISA(ns)      \
+  namespace ns {                    \
+  void fill_basic(BasicKernels& k); \
+  void fill_gemm(GemmKernels& k);   \
+  void fill_math(MathKernels& k);   \
+  void fill_optim(OptimKernels& k); \
   }
 SIMDNN_DECLARE_ISA(scalar)
 #if defined(__x86_64__) || defined(_M_X64)

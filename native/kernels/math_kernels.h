@@ -15,9 +15,9 @@ constexpr int kActCount = 9;
 enum class Loss : int {
   MeanSquaredError = 0,
   MeanAbsoluteError,
-  Huber,  // delta 1
-  BinaryCrossentropy,          // on probabilities (clipped to [eps, 1 - eps], eps 1e-7, as Keras)
-  CategoricalCrossentropy,     // on probabilities, one-hot (or soft) targets
+  Huber,                          // delta 1
+  BinaryCrossentropy,             // on probabilities (clipped to [eps, 1 - eps], eps 1e-7, as Keras)
+  CategoricalCrossentropy,        // on probabilities, one-hot (or soft) targets
   SparseCategoricalCrossentropy,  // on probabilities, targets are class ids stored as float
   BinaryCrossentropyFromLogits,
   CategoricalCrossentropyFromLogits,
@@ -48,8 +48,8 @@ struct MathKernels {
   // l_r is the loss of sample r (MSE/MAE/Huber/BCE: mean over its cols; CE: the
   // sum over classes). When grad is not null it receives d(return)/d(out),
   // rows x cols (for the FromLogits forms, d/d logits). Accumulates in double.
-  double (*loss)(Loss loss, const float* out, const float* target, const float* sample_weight, float* grad,
-                 size_t rows, size_t cols);
+  double (*loss)(Loss loss, const float* out, const float* target, const float* sample_weight, float* grad, size_t rows,
+                 size_t cols);
 };
 
 }  // namespace simdnn

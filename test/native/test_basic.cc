@@ -18,7 +18,8 @@ int main() {
       std::vector<float> a(n), b(n), y(n), y0;
       for (size_t i = 0; i < n; ++i) a[i] = u(rng), b[i] = u(rng), y[i] = u(rng);
       double ref = 0, refsum = 0, absum = 0;
-      for (size_t i = 0; i < n; ++i) ref += (double)a[i] * b[i], refsum += a[i], absum += std::fabs(a[i] * b[i]) + std::fabs(a[i]);
+      for (size_t i = 0; i < n; ++i)
+        ref += (double)a[i] * b[i], refsum += a[i], absum += std::fabs(a[i] * b[i]) + std::fabs(a[i]);
       float got = k->basic.dot(a.data(), b.data(), n);
       CHECK(std::fabs(got - ref) <= 1e-6 * (absum + 1), "%s dot n=%zu got %g want %g", k->name, n, got, ref);
       float s = k->basic.sum(a.data(), n);

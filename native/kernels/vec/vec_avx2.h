@@ -1,6 +1,7 @@
 // Vector wrapper for AVX2 + FMA. See vec_avx512.h for the rules.
 #pragma once
 #include <immintrin.h>
+
 #include <cstddef>
 #include <cstdint>
 

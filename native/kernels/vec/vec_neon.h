@@ -1,6 +1,7 @@
 // Vector wrapper for AArch64 NEON. See vec_avx512.h for the rules.
 #pragma once
 #include <arm_neon.h>
+
 #include <cstddef>
 #include <cstdint>
 
