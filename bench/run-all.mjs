@@ -8,9 +8,11 @@
 // check the harness end to end (its figures mean nothing; --tiny is smaller
 // still, for the smoke test). --runs overrides the number of runs per figure;
 // --only limits the competitors and --settings the settings (train, small,
-// infer); --out writes the results elsewhere than bench/results. See bench/README.md.
+// infer); --out writes the results elsewhere than bench/results (quick runs
+// default to $TMPDIR/simdnn-bench-quick). See bench/README.md.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { inferSuite } from './infer/suite.mjs';
 import { root } from './lib/peers.mjs';
@@ -97,10 +99,18 @@ for (const s of opts.suites) {
       continue;
     }
     console.log(`\n# ${s} (${EXTERNAL[s]})`);
+    // These runners always write bench/results/<suite>.json: a quick run must
+    // not replace the full results there, so the file is put back afterwards.
+    const own = join(root, 'bench', 'results', `${s}.json`);
+    const before = opts.size !== 'full' && existsSync(own) ? readFileSync(own) : null;
     const r = spawnSync(process.execPath, [script, ...(opts.size !== 'full' ? ['--quick'] : [])], {
       cwd: root,
       stdio: 'inherit',
     });
+    if (before) {
+      writeFileSync(own, before);
+      console.log(`(quick run: ${relative(process.cwd(), own)} left as it was)`);
+    }
     outcome.push(
       `${s}: ${r.status === 0 ? 'done' : `failed (exit ${r.status ?? r.signal})`} in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
     );
@@ -112,7 +122,8 @@ for (const s of opts.suites) {
       runs: opts.runs ?? (opts.size !== 'full' ? 1 : undefined),
       only: opts.only,
       settings: opts.settings,
-      outDir: opts.out,
+      // Quick figures never replace the full ones in bench/results.
+      outDir: opts.out ?? (opts.size !== 'full' ? join(tmpdir(), 'simdnn-bench-quick') : undefined),
     });
     console.log(report);
     console.log(

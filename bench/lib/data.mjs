@@ -164,8 +164,8 @@ export function prepareFashionMnist() {
 /**
  * The bundled 8x8 digits (data/digits.csv.gz: 1,797 rows of 64 pixel counts
  * 0..16 and the class), pixels scaled to 0..1, split the same way everywhere:
- * every fifth sample (index % 5 == 4) is a test sample (360), the rest train
- * (1,437).
+ * every fifth sample (index % 5 == 4) is a test sample (359), the rest train
+ * (1,438).
  */
 export function prepareDigits() {
   return prepareDataset('digits', () => {

@@ -6,7 +6,7 @@
 // 1e-9. Adam is its `praxis: 'adam'`. The initial weights are ours (its
 // weights[layer][node][input] and biases[layer][node] are overwritten).
 import { requirePeer } from '../lib/peers.mjs';
-import { accuracyOf, loadInputs, now, trainResult } from './common.mjs';
+import { accuracyOf, loadInputs, timedTraining, trainResult } from './common.mjs';
 
 function makeNet(brain, p, init) {
   const { sizes } = p;
@@ -58,15 +58,20 @@ export async function run(p) {
   if (p.warmupBatches > 0) {
     makeNet(brain, p, init).train(data.slice(0, Math.min(data.length, 64)), trainOptions(p, 1));
   }
-  const net = makeNet(brain, p, init);
-  const t0 = now();
-  net.train(data, trainOptions(p, p.epochs));
-  const seconds = now() - t0;
+  const {
+    model: net,
+    seconds,
+    times,
+  } = await timedTraining(
+    p,
+    () => makeNet(brain, p, init),
+    (n) => n.train(data, trainOptions(p, p.epochs)),
+  );
   let accuracy = null;
   if (test) {
     const probs = new Float32Array(test.n * classes);
     for (let i = 0; i < test.n; i++) probs.set(net.run(Array.from(test.x.subarray(i * f, (i + 1) * f))), i * classes);
     accuracy = accuracyOf(probs, test.y, classes);
   }
-  return trainResult(p, { samples: train.n * p.epochs, seconds, accuracy });
+  return trainResult(p, { samples: train.n * p.epochs, seconds, times, accuracy, testSamples: test?.n });
 }

@@ -1,6 +1,6 @@
 // simdnn: model.fit with sparse softmax cross-entropy, timed around fit only.
 import * as nn from '../../dist/index.js';
-import { accuracyOf, loadInputs, now, trainResult } from './common.mjs';
+import { accuracyOf, loadInputs, timedTraining, trainResult } from './common.mjs';
 
 function makeModel(p, init) {
   const { sizes } = p;
@@ -36,12 +36,21 @@ export async function run(p) {
     await makeModel(p, init).fit(x.slice(0, m), y.slice(0, m), { epochs: 1, batchSize: p.batchSize, verbose: 0 });
   }
 
-  const model = makeModel(p, init);
-  const t0 = now();
-  await model.fit(x, y, { epochs: p.epochs, batchSize: p.batchSize, shuffle: true, seed: p.run + 1, verbose: 0 });
-  const seconds = now() - t0;
+  const { model, seconds, times } = await timedTraining(
+    p,
+    () => makeModel(p, init),
+    (model) =>
+      model.fit(x, y, { epochs: p.epochs, batchSize: p.batchSize, shuffle: true, seed: p.run + 1, verbose: 0 }),
+  );
 
   let accuracy = null;
   if (test) accuracy = accuracyOf(model.predict(nn.tensor(test.x, [test.n, test.features])).data, test.y, test.classes);
-  return trainResult(p, { samples: train.n * p.epochs, seconds, accuracy, extra: { isa: nn.info().isa } });
+  return trainResult(p, {
+    samples: train.n * p.epochs,
+    seconds,
+    times,
+    accuracy,
+    testSamples: test?.n,
+    extra: { isa: nn.info().isa },
+  });
 }

@@ -59,6 +59,7 @@ export function trainEntries({ shared, batchSize, threads, plan }) {
             testLimit: p.testLimit ?? null,
             measureAccuracy: Boolean(p.accuracy),
             warmupBatches: p.warmupBatches ?? 3,
+            repeats: p.repeats ?? 1,
           },
         });
       }

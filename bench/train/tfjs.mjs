@@ -3,7 +3,7 @@
 // backends run single-threaded in Node (the wasm build with threads needs
 // browser workers), so only 1-thread settings are measured.
 import { requirePeer } from '../lib/peers.mjs';
-import { accuracyOf, loadInputs, now, trainResult } from './common.mjs';
+import { accuracyOf, loadInputs, timedTraining, trainResult } from './common.mjs';
 
 /** Loads tfjs and selects `backend`; returns the tf namespace. */
 export async function tfjsWithBackend(backend) {
@@ -71,14 +71,20 @@ export async function trainTfjs(backend, p) {
     const m = Math.min(train.n, p.warmupBatches * p.batchSize);
     await make().fit(x.slice(0, m), y.slice(0, m), { epochs: 1, batchSize: p.batchSize, verbose: 0 });
   }
-  const model = make();
-  const t0 = now();
-  await model.fit(x, y, { epochs: p.epochs, batchSize: p.batchSize, shuffle: true, verbose: 0 });
-  const seconds = now() - t0;
+  const { model, seconds, times } = await timedTraining(p, make, (model) =>
+    model.fit(x, y, { epochs: p.epochs, batchSize: p.batchSize, shuffle: true, verbose: 0 }),
+  );
   let accuracy = null;
   if (test) {
     const probs = tf.tidy(() => model.predict(tf.tensor2d(test.x, [test.n, test.features])).dataSync());
     accuracy = accuracyOf(probs, test.y, test.classes);
   }
-  return trainResult(p, { samples: train.n * p.epochs, seconds, accuracy, extra: await backendInfo(tf) });
+  return trainResult(p, {
+    samples: train.n * p.epochs,
+    seconds,
+    times,
+    accuracy,
+    testSamples: test?.n,
+    extra: await backendInfo(tf),
+  });
 }
