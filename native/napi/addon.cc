@@ -1,9 +1,8 @@
 // Module registration: the exports and nothing else. Each family of bindings
 // lives in its own file and registers itself here.
-#include <napi.h>
-
 #include "bindings.h"
 #include "kernels/kernels.h"
+#include "napi_config.h"
 
 namespace simdnn {
 namespace napi {

@@ -1,5 +1,5 @@
 #pragma once
-#include <napi.h>
+#include "napi_config.h"
 
 namespace simdnn {
 namespace napi {

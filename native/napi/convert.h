@@ -2,15 +2,25 @@
 // argument first with user-facing messages; these checks are the second line:
 // the native side never trusts its caller, and every failure is a JS exception.
 #pragma once
-#include <napi.h>
-
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <string>
 
+#include "napi_config.h"
+
 namespace simdnn {
 namespace napi {
+
+// A number as JavaScript would print it (for messages).
+inline std::string format_number(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", d);
+  return buf;
+}
 
 inline Napi::Float32Array get_f32(const Napi::CallbackInfo& info, size_t i, const char* name) {
   if (i >= info.Length() || !info[i].IsTypedArray() ||
@@ -30,7 +40,7 @@ inline size_t get_size(const Napi::CallbackInfo& info, size_t i, const char* nam
   double d = info[i].As<Napi::Number>().DoubleValue();
   if (!(d >= 0) || d != std::floor(d) || d > (double)max)
     throw Napi::RangeError::New(info.Env(), std::string("Expected an integer in [0, ") + std::to_string(max) +
-                                                "] for " + name + " but received " + std::to_string(d));
+                                                "] for " + name + ", but received " + format_number(d));
   return (size_t)d;
 }
 
@@ -44,6 +54,17 @@ inline bool get_bool(const Napi::CallbackInfo& info, size_t i, const char* name)
   if (i >= info.Length() || !info[i].IsBoolean())
     throw Napi::TypeError::New(info.Env(), std::string("Expected a boolean for ") + name);
   return info[i].As<Napi::Boolean>().Value();
+}
+
+// A new Float32Array of n elements, or a RangeError when JavaScript cannot
+// allocate it (too long for a typed array, or out of memory).
+inline Napi::Float32Array new_f32(Napi::Env env, size_t n) {
+  try {
+    return Napi::Float32Array::New(env, n);
+  } catch (const Napi::Error&) {
+    throw Napi::RangeError::New(env, "Not enough memory for a result of " + std::to_string(n) +
+                                         " values (a Float32Array could not be allocated)");
+  }
 }
 
 // a * b, or a RangeError when it overflows size_t.

@@ -18,11 +18,15 @@ void DatasetWrap::Register(Napi::Env env, Napi::Object exports) {
 
 DatasetWrap::DatasetWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DatasetWrap>(info), env_(info.Env()) {
   Napi::Env env = info.Env();
-  const size_t n = get_size(info, 0, "n"), xc = get_size(info, 1, "xCols"), yc = get_size(info, 2, "yCols");
+  // Sample order indices are 32-bit (trainer.h): at most 2^32 - 1 samples.
+  const size_t n = get_size(info, 0, "n", 0xffffffffu), xc = get_size(info, 1, "xCols", (size_t)1 << 30),
+               yc = get_size(info, 2, "yCols", (size_t)1 << 30);
   const bool has_w = get_bool(info, 3, "hasWeights");
   checked_mul(env, checked_mul(env, n, xc, "the size of x"), sizeof(float), "the size of x");
   checked_mul(env, checked_mul(env, n, yc, "the size of y"), sizeof(float), "the size of y");
   guarded(env, [&] {
+    const double bytes = (double)n * (double)(xc + yc + (has_w ? 1 : 0)) * sizeof(float);
+    check_fits_in_memory(bytes >= 1e18 ? (size_t)-1 : (size_t)bytes, "the samples of this dataset");
     data_.n = n;
     data_.x_cols = xc;
     data_.y_cols = yc;

@@ -1,7 +1,6 @@
 // A JS handle to samples copied into native memory (native/nn/trainer.h).
 #pragma once
-#include <napi.h>
-
+#include "napi_config.h"
 #include "nn/trainer.h"
 
 namespace simdnn {

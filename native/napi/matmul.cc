@@ -2,11 +2,13 @@
 // (copies its inputs, so JavaScript may change or drop them meanwhile).
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "bindings.h"
 #include "convert.h"
 #include "core/gemm.h"
+#include "nn/aligned.h"
 
 namespace simdnn {
 namespace napi {
@@ -28,7 +30,9 @@ MatmulArgs parse(const Napi::CallbackInfo& info, Napi::Float32Array& a, Napi::Fl
     throw Napi::RangeError::New(env, "Expected a to hold m * k elements");
   if (b.ElementLength() != checked_mul(env, p.k, p.n, "the size of b"))
     throw Napi::RangeError::New(env, "Expected b to hold k * n elements");
-  checked_mul(env, p.m, p.n, "the size of the product");
+  if (checked_mul(env, p.m, p.n, "the size of the product") > ((size_t)1 << 50))
+    throw Napi::RangeError::New(env, "Size too large: the product would have m * n = " + std::to_string(p.m) + " * " +
+                                         std::to_string(p.n) + " elements");
   return p;
 }
 
@@ -41,30 +45,45 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   MatmulArgs p = parse(info, a, b);
   Napi::Float32Array out = get_f32(info, 7, "out");
   if (out.ElementLength() != p.m * p.n) throw Napi::RangeError::New(info.Env(), "Expected out to hold m * n elements");
-  run(p, a.Data(), b.Data(), out.Data());
+  guarded(info.Env(), [&] {
+    run(p, a.Data(), b.Data(), out.Data());
+    return 0;
+  });
   return out;
 }
 
 class MatmulWorker : public Napi::AsyncWorker {
  public:
   MatmulWorker(Napi::Env env, const MatmulArgs& p, const float* a, const float* b)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), p_(p), a_(a, a + p.m * p.k),
-        b_(b, b + p.k * p.n), c_(p.m * p.n) {}
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        p_(p),
+        a_(a, a + p.m * p.k),
+        b_(b, b + p.k * p.n),
+        c_(p.m * p.n) {}
 
   Napi::Promise Promise() { return deferred_.Promise(); }
 
-  void Execute() override { run(p_, a_.data(), b_.data(), c_.data()); }
-
-  void OnOK() override {
-    Napi::Float32Array out = Napi::Float32Array::New(Env(), c_.size());
-    if (!c_.empty()) std::memcpy(out.Data(), c_.data(), c_.size() * sizeof(float));
-    deferred_.Resolve(out);
+  void Execute() override {
+    if (!capture_failure(failure_, [&] { run(p_, a_.data(), b_.data(), c_.data()); })) SetError(failure_.message);
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnOK() override {
+    // Nothing may throw from here (no JS frame would catch it): failures reject.
+    try {
+      Napi::Float32Array out = new_f32(Env(), c_.size());
+      if (!c_.empty()) std::memcpy(out.Data(), c_.data(), c_.size() * sizeof(float));
+      deferred_.Resolve(out);
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(failure_value(Env(), failure_, e)); }
 
  private:
   Napi::Promise::Deferred deferred_;
+  AsyncFailure failure_;
   MatmulArgs p_;
   std::vector<float> a_, b_, c_;
 };
@@ -72,12 +91,13 @@ class MatmulWorker : public Napi::AsyncWorker {
 Napi::Value MatmulAsync(const Napi::CallbackInfo& info) {
   Napi::Float32Array a, b;
   MatmulArgs p = parse(info, a, b);
-  MatmulWorker* w;
-  try {
-    w = new MatmulWorker(info.Env(), p, a.Data(), b.Data());
-  } catch (const std::bad_alloc&) {
-    throw Napi::RangeError::New(info.Env(), "Not enough memory for matmulAsync");
-  }
+  // The worker copies a and b and allocates the product: check that they fit
+  // (a product of 0-length inputs can still be huge) before zero-filling it.
+  MatmulWorker* w = guarded(info.Env(), [&] {
+    check_fits_in_memory((p.m * p.n + a.ElementLength() + b.ElementLength()) * sizeof(float),
+                         "the inputs and the product of matmulAsync");
+    return new MatmulWorker(info.Env(), p, a.Data(), b.Data());
+  });
   Napi::Promise promise = w->Promise();
   w->Queue();
   return promise;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@ namespace napi {
 namespace {
 
 Napi::Float32Array to_js(Napi::Env env, const float* data, size_t n) {
-  Napi::Float32Array out = Napi::Float32Array::New(env, n);
+  Napi::Float32Array out = new_f32(env, n);
   if (n) std::memcpy(out.Data(), data, n * sizeof(float));
   return out;
 }
@@ -27,6 +28,17 @@ Napi::Array to_js(Napi::Env env, const std::vector<double>& v) {
 }
 
 const char* kBusy = " while another job (fit, predictAsync or evaluateAsync) is running on this model";
+
+// A dataset must match the network it is used with: the kernels read
+// x_cols == input size values per row and the loss y_cols == target size.
+std::string dataset_mismatch(Network& net, const Dataset& d) {
+  const size_t ycols = net.target_kind_of_loss() == TargetKind::Sparse ? 1 : net.output_size();
+  if (d.x_cols != net.input_size() || d.y_cols != ycols)
+    return "Expected a dataset with " + std::to_string(net.input_size()) + " input columns and " +
+           std::to_string(ycols) + " target columns (this model's sizes), but received one with " +
+           std::to_string(d.x_cols) + " and " + std::to_string(d.y_cols);
+  return "";
+}
 
 // Base for the model's async jobs: keeps the model (and a dataset) alive,
 // resolves or rejects a promise, and reports memory changes at the end.
@@ -42,10 +54,16 @@ class ModelJob : public Base {
   void keep(Napi::Object o) { keep_ = Napi::Persistent(o); }
   void OnError(const Napi::Error& e) override {
     model_->report_memory(this->Env());
-    deferred_.Reject(e.Value());
+    deferred_.Reject(failure_value(this->Env(), failure_, e));
   }
 
  protected:
+  // Runs fn on the worker thread; a failure rejects the promise with the JS error class of guarded().
+  template <typename F>
+  void run(F&& fn) {
+    if (!capture_failure(failure_, fn)) this->SetError(failure_.message);
+  }
+  AsyncFailure failure_;
   Napi::Promise::Deferred deferred_;
   ModelWrap* model_;
   Napi::ObjectReference model_ref_, keep_;
@@ -56,13 +74,19 @@ class PredictJob : public ModelJob<Napi::AsyncWorker> {
   PredictJob(Napi::Env env, ModelWrap* m, Napi::Object obj, const float* x, size_t rows)
       : ModelJob(env, m, obj), x_(x, x + rows * m->net().input_size()), rows_(rows) {}
   void Execute() override {
-    std::lock_guard<std::mutex> lk(model_->mutex());
-    const float* out = model_->net().forward(x_.data(), rows_, false);
-    out_.assign(out, out + rows_ * model_->net().output_size());
+    run([&] {
+      std::lock_guard<std::mutex> lk(model_->mutex());
+      const float* out = model_->net().forward(x_.data(), rows_, false);
+      out_.assign(out, out + rows_ * model_->net().output_size());
+    });
   }
   void OnOK() override {
     model_->report_memory(Env());
-    deferred_.Resolve(to_js(Env(), out_.data(), out_.size()));
+    try {
+      deferred_.Resolve(to_js(Env(), out_.data(), out_.size()));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
   }
 
  private:
@@ -75,8 +99,10 @@ class EvaluateJob : public ModelJob<Napi::AsyncWorker> {
   EvaluateJob(Napi::Env env, ModelWrap* m, Napi::Object obj, const Dataset* d, size_t batch)
       : ModelJob(env, m, obj), data_(d), batch_(batch) {}
   void Execute() override {
-    std::lock_guard<std::mutex> lk(model_->mutex());
-    result_ = evaluate(model_->net(), *data_, batch_);
+    run([&] {
+      std::lock_guard<std::mutex> lk(model_->mutex());
+      result_ = evaluate(model_->net(), *data_, batch_);
+    });
   }
   void OnOK() override {
     model_->report_memory(Env());
@@ -105,7 +131,16 @@ class TrainJob : public ModelJob<Napi::AsyncProgressWorker<Progress>> {
     if (!progress_cb.IsEmpty()) progress_ = Napi::Persistent(progress_cb);
   }
   void Execute(const ExecutionProgress& progress) override {
+    run([&] { train(progress); });
+  }
+  void train(const ExecutionProgress& progress) {
     std::lock_guard<std::mutex> lk(model_->mutex());
+    // Checked again under the lock: a synchronous beginEpoch with another
+    // dataset may have run between runBatches and this job.
+    const std::string bad = dataset_mismatch(model_->net(), *data_);
+    if (!bad.empty()) throw std::invalid_argument(bad);
+    if (model_->epoch_data() != data_ || model_->epoch().order.size() != data_->n)
+      throw std::invalid_argument("beginEpoch must be called with this dataset before runBatches");
     using clock = std::chrono::steady_clock;
     auto last_sent = clock::now();
     const bool want = !progress_.IsEmpty();
@@ -193,6 +228,11 @@ void ModelWrap::report_memory(Napi::Env env) {
   }
 }
 
+void ModelWrap::check_dataset(Napi::Env env, const Dataset& d) {
+  const std::string bad = dataset_mismatch(*net_, d);
+  if (!bad.empty()) throw Napi::RangeError::New(env, bad);
+}
+
 std::unique_lock<std::mutex> ModelWrap::lock_or_throw(Napi::Env env, const char* what) {
   std::unique_lock<std::mutex> lk(mu_, std::try_to_lock);
   if (!lk.owns_lock()) throw Napi::Error::New(env, std::string("Cannot ") + what + kBusy);
@@ -213,7 +253,9 @@ Napi::Value ModelWrap::Compile(const Napi::CallbackInfo& info) {
   if (mv.IsArray()) {
     Napi::Array a = mv.As<Napi::Array>();
     for (uint32_t i = 0; i < a.Length(); ++i) {
-      int m = a.Get(i).As<Napi::Number>().Int32Value();
+      Napi::Value item = a.Get(i);
+      if (!item.IsNumber()) throw Napi::TypeError::New(env, "Expected a metric id");
+      int m = item.As<Napi::Number>().Int32Value();
       if (m < 0 || m > (int)Metric::Mae) throw Napi::RangeError::New(env, "Unknown metric id");
       metrics.push_back((Metric)m);
     }
@@ -246,17 +288,19 @@ Napi::Value ModelWrap::SetWeights(const Napi::CallbackInfo& info) {
   Napi::Array a = info[0].As<Napi::Array>();
   const auto& params = net_->params();
   if (a.Length() != params.size()) throw Napi::RangeError::New(env, "Expected one array per weight tensor");
-  // Check everything before copying anything: no half-updated model.
+  // Check everything before copying anything: no half-updated model. Each
+  // element is read once (a getter could return another array the second time).
+  std::vector<Napi::Float32Array> arrays;
   for (uint32_t i = 0; i < params.size(); ++i) {
     Napi::Value v = a.Get(i);
     if (!is_f32(v) || v.As<Napi::Float32Array>().ElementLength() != params[i]->value.size())
       throw Napi::RangeError::New(env, "Expected weight " + std::to_string(i) + " to be a Float32Array of length " +
                                            std::to_string(params[i]->value.size()));
+    arrays.push_back(v.As<Napi::Float32Array>());
   }
-  for (uint32_t i = 0; i < params.size(); ++i) {
-    Napi::Float32Array v = a.Get(i).As<Napi::Float32Array>();
-    if (v.ElementLength()) std::memcpy(params[i]->value.data(), v.Data(), v.ElementLength() * sizeof(float));
-  }
+  for (uint32_t i = 0; i < params.size(); ++i)
+    if (params[i]->value.size())
+      std::memcpy(params[i]->value.data(), arrays[i].Data(), params[i]->value.size() * sizeof(float));
   return env.Undefined();
 }
 
@@ -269,13 +313,13 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
   if (x.ElementLength() != checked_mul(env, rows, net_->input_size(), "the input size"))
     throw Napi::RangeError::New(env, "Expected x to hold rows * inputSize values");
   auto lk = lock_or_throw(env, "predict");
-  const size_t n = rows * net_->output_size();
+  const size_t n = checked_mul(env, rows, net_->output_size(), "the output size");
   Napi::Float32Array out;
   if (info.Length() > 2 && is_f32(info[2])) {
     out = info[2].As<Napi::Float32Array>();
     if (out.ElementLength() != n) throw Napi::RangeError::New(env, "Expected out to hold rows * outputSize values");
   } else {
-    out = Napi::Float32Array::New(env, n);
+    out = new_f32(env, n);
   }
   guarded(env, [&] {
     const float* y = net_->forward(x.Data(), rows, false);
@@ -336,6 +380,7 @@ Napi::Value ModelWrap::Evaluate(const Napi::CallbackInfo& info) {
   DatasetWrap* d = DatasetWrap::From(info[0], "data");
   const size_t batch = get_size(info, 1, "batchSize");
   if (!net_->compiled()) throw Napi::Error::New(env, "The model must be compiled before evaluate");
+  check_dataset(env, d->data());
   auto lk = lock_or_throw(env, "evaluate");
   EvalResult r = guarded(env, [&] { return evaluate(*net_, d->data(), batch); });
   Napi::Object o = Napi::Object::New(env);
@@ -351,6 +396,7 @@ Napi::Value ModelWrap::EvaluateAsync(const Napi::CallbackInfo& info) {
   DatasetWrap* d = DatasetWrap::From(info[0], "data");
   const size_t batch = get_size(info, 1, "batchSize");
   if (!net_->compiled()) throw Napi::Error::New(env, "The model must be compiled before evaluate");
+  check_dataset(env, d->data());
   auto* job = new EvaluateJob(env, this, info.This().As<Napi::Object>(), &d->data(), batch);
   job->keep(info[0].As<Napi::Object>());
   Napi::Promise p = job->Promise();
@@ -365,13 +411,15 @@ Napi::Value ModelWrap::BeginEpoch(const Napi::CallbackInfo& info) {
   const size_t batch = get_size(info, 1, "batchSize");
   const bool shuffle = get_bool(info, 2, "shuffle");
   if (!net_->compiled()) throw Napi::Error::New(env, "The model must be compiled before fit");
-  if (d->data().x_cols != net_->input_size()) throw Napi::RangeError::New(env, "The data do not match the input size");
+  check_dataset(env, d->data());
   auto lk = lock_or_throw(env, "start an epoch");
   stop_.store(false);
+  epoch_data_ = nullptr;
   guarded(env, [&] {
     begin_epoch(*net_, d->data(), batch, shuffle, epoch_);
     return 0;
   });
+  epoch_data_ = &d->data();
   return Napi::Number::New(env, (double)epoch_.batches);
 }
 
@@ -380,7 +428,8 @@ Napi::Value ModelWrap::RunBatches(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   DatasetWrap* d = DatasetWrap::From(info[0], "data");
   const size_t first = get_size(info, 1, "first"), last = get_size(info, 2, "last");
-  if (epoch_.order.size() != d->data().n) throw Napi::Error::New(env, "beginEpoch must be called with this dataset");
+  if (epoch_data_ != &d->data() || epoch_.order.size() != d->data().n)
+    throw Napi::Error::New(env, "beginEpoch must be called with this dataset before runBatches");
   Napi::Function cb;
   if (info.Length() > 3 && info[3].IsFunction()) cb = info[3].As<Napi::Function>();
   auto* job = new TrainJob(env, this, info.This().As<Napi::Object>(), &d->data(), first, last, cb);
@@ -462,6 +511,7 @@ Napi::Value ModelWrap::SetOptimizerState(const Napi::CallbackInfo& info) {
   Napi::Array slots = sv.As<Napi::Array>();
   double iterations = o.Get("iterations").IsNumber() ? o.Get("iterations").As<Napi::Number>().DoubleValue() : -1;
   if (!(iterations >= 0)) throw Napi::RangeError::New(env, "Expected a non-negative iteration count");
+  std::vector<Napi::Float32Array> arrays;
   for (uint32_t i = 0; i < views.size(); ++i) {
     Napi::Value s = slots.Get(i);
     Napi::Value data = s.IsObject() ? s.As<Napi::Object>().Get("data") : env.Undefined();
@@ -471,11 +521,10 @@ Napi::Value ModelWrap::SetOptimizerState(const Napi::CallbackInfo& info) {
       throw Napi::RangeError::New(env, "The optimizer state does not match this model's optimizer (slot " +
                                            std::to_string(i) + ", expected " + views[i].name + " of length " +
                                            std::to_string(views[i].n) + ")");
+    arrays.push_back(data.As<Napi::Float32Array>());
   }
-  for (uint32_t i = 0; i < views.size(); ++i) {
-    Napi::Float32Array data = slots.Get(i).As<Napi::Object>().Get("data").As<Napi::Float32Array>();
-    if (views[i].n) std::memcpy(views[i].data, data.Data(), views[i].n * sizeof(float));
-  }
+  for (uint32_t i = 0; i < views.size(); ++i)
+    if (views[i].n) std::memcpy(views[i].data, arrays[i].Data(), views[i].n * sizeof(float));
   net_->optimizer().set_iterations((int64_t)iterations);
   return env.Undefined();
 }

@@ -2,12 +2,11 @@
 // mutex is held by every job; synchronous calls that find it held fail with a
 // clear "busy" error instead of blocking the event loop.
 #pragma once
-#include <napi.h>
-
 #include <atomic>
 #include <memory>
 #include <mutex>
 
+#include "napi_config.h"
 #include "nn/network.h"
 #include "nn/trainer.h"
 
@@ -24,6 +23,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   std::mutex& mutex() { return mu_; }
   EpochState& epoch() { return epoch_; }
   std::atomic<bool>& stop_flag() { return stop_; }
+  // The dataset the current epoch was begun with (read under the mutex).
+  const Dataset* epoch_data() const { return epoch_data_; }
   // Reports the change in native memory to V8 (main thread only).
   void report_memory(Napi::Env env);
 
@@ -49,12 +50,15 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value SetRngState(const Napi::CallbackInfo& info);
   Napi::Value Reseed(const Napi::CallbackInfo& info);
 
+  // Throws a RangeError unless the dataset's columns match this model.
+  void check_dataset(Napi::Env env, const Dataset& d);
   // Locks the model for a synchronous call or throws "busy".
   std::unique_lock<std::mutex> lock_or_throw(Napi::Env env, const char* what);
 
   std::unique_ptr<Network> net_;
   std::mutex mu_;
   EpochState epoch_;
+  const Dataset* epoch_data_ = nullptr;
   std::atomic<bool> stop_{false};
   AlignedBuffer predict_out_;
   Napi::Env env_;

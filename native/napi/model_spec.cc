@@ -53,7 +53,11 @@ InitSpec init_spec(Napi::Object o, const char* key, InitSpec fallback) {
 ModelSpec parse_model_spec(Napi::Object o) {
   ModelSpec spec;
   spec.input_size = count(o, "inputSize", 0, (size_t)1 << 30);
-  spec.seed = (uint64_t)num(o, "seed", 0);
+  const double seed = num(o, "seed", 0);
+  // Converting a negative or too large double to an integer is undefined behaviour.
+  if (seed < 0 || seed >= 18446744073709551616.0 || seed != std::floor(seed))
+    throw Napi::RangeError::New(o.Env(), "Expected an integer from 0 to 2^64 - 1 for seed");
+  spec.seed = (uint64_t)seed;
   Napi::Value lv = o.Get("layers");
   if (!lv.IsArray()) throw Napi::TypeError::New(o.Env(), "Expected an array for layers");
   Napi::Array layers = lv.As<Napi::Array>();

@@ -1,11 +1,10 @@
 // Reading model, layer and optimizer descriptions from the plain objects the
 // facade builds (lib/ has already validated them; these checks are a second line).
 #pragma once
-#include <napi.h>
-
 #include <vector>
 
 #include "core/optimizer.h"
+#include "napi_config.h"
 #include "nn/network.h"
 
 namespace simdnn {

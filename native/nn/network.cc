@@ -1,5 +1,6 @@
 #include "network.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -25,7 +26,19 @@ bool all_finite(const AlignedBuffer& b) {
 Network::Network(size_t input_size, const std::vector<LayerSpec>& specs, uint64_t seed)
     : input_size_(input_size), rng_(seed) {
   if (input_size == 0) throw std::invalid_argument("the input size must be at least 1");
-  size_t width = input_size;
+  // Impossible sizes fail here, before anything is allocated: each weight is
+  // held twice (value and gradient).
+  size_t width = input_size, total = 0;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i].type != LayerType::Dense || specs[i].units == 0) continue;
+    if (width > ((size_t)1 << 40) / specs[i].units)
+      throw std::length_error("Expected a kernel of at most 2^40 weights for layer " + std::to_string(i) +
+                              ", but received " + std::to_string(width) + " x " + std::to_string(specs[i].units));
+    total = std::min<size_t>(total + (width + 1) * specs[i].units, (size_t)1 << 50);  // saturates, no overflow
+    width = specs[i].units;
+  }
+  check_fits_in_memory(total * 2 * sizeof(float), "the weights and gradients of this model");
+  width = input_size;
   for (size_t i = 0; i < specs.size(); ++i) {
     const LayerSpec& s = specs[i];
     switch (s.type) {
@@ -73,6 +86,12 @@ Loss fused_form(Loss loss, Act out_act) {
 }  // namespace
 
 void Network::compile(Loss loss, const OptimizerConfig& opt, std::vector<Metric> metrics) {
+  size_t total = 0;
+  for (Param* p : params_) total += p->value.size();
+  const size_t slots = opt.kind == OptimizerKind::Sgd ? (opt.momentum > 0 ? 1 : 0)
+                       : opt.kind == OptimizerKind::Adam || opt.kind == OptimizerKind::AdamW ? (opt.amsgrad ? 3 : 2)
+                                                                                             : 1;
+  check_fits_in_memory(bytes() + total * slots * sizeof(float), "the weights and optimizer state of this model");
   auto optimizer = std::make_unique<Optimizer>(opt);
   for (Param* p : params_) optimizer->add_param(p->value.size());
   loss_ = loss;
@@ -100,16 +119,15 @@ const float* Network::forward(const float* x, size_t rows, bool training) {
   return a;
 }
 
-double Network::forward_backward(const float* x, const float* y, const float* sample_weight, size_t rows,
-                                 bool training, bool include_regularization) {
+double Network::forward_backward(const float* x, const float* y, const float* sample_weight, size_t rows, bool training,
+                                 bool include_regularization) {
   if (layers_.empty()) throw std::invalid_argument("the model has no layers");
   const float* out = forward(x, rows, training);
   const size_t cols = output_size();
   out_grad_.resize(rows * cols);
   const bool fused = effective_loss_ != loss_;
   const float* loss_input = fused ? layers_.back()->preactivation() : out;
-  const double loss =
-      kernels().math.loss(effective_loss_, loss_input, y, sample_weight, out_grad_.data(), rows, cols);
+  const double loss = kernels().math.loss(effective_loss_, loss_input, y, sample_weight, out_grad_.data(), rows, cols);
   // Backward through the layers, the last one from the logits when fused.
   float* dy = out_grad_.data();
   for (size_t i = layers_.size(); i-- > 0;) {
