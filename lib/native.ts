@@ -14,6 +14,18 @@ const require = createRequire(import.meta.url);
 export const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 
 function load(): { addon: NativeAddon; path: string } {
+  // An explicit binary (the sanitizer build of `npm run test:sanitize`, or a debug build) wins.
+  const forced = process.env.SIMDNN_ADDON_PATH;
+  if (forced) {
+    try {
+      return { addon: require(forced) as NativeAddon, path: forced };
+    } catch (e) {
+      throw new Error(
+        `simdnn could not load the native addon named by SIMDNN_ADDON_PATH (${forced}): ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+  }
   const gypBuild = require('node-gyp-build') as { path(dir: string): string };
   let path: string;
   try {
@@ -31,16 +43,18 @@ function load(): { addon: NativeAddon; path: string } {
         `  npm rebuild simdnn        (in a project that depends on simdnn)\n` +
         `  npm run build             (in a clone of the simdnn repository)\n` +
         `Cause: ${(e as Error).message}`,
+      { cause: e },
     );
   }
   try {
     return { addon: require(path) as NativeAddon, path };
   } catch (e) {
     const msg = (e as Error).message;
-    if (msg.includes('SIMDNN_ISA')) throw new Error(msg);
+    if (msg.includes('SIMDNN_ISA')) throw new Error(msg, { cause: e });
     throw new Error(
       `simdnn found its native addon at ${path} but could not load it: ${msg}\n` +
         `Rebuild it from source: npm rebuild simdnn (or npm run build in the repository).`,
+      { cause: e },
     );
   }
 }
