@@ -2,8 +2,16 @@
 import { ACTIVATIONS, type ActivationName, activationId } from './names.js';
 import { type InitializerSpec, type NativeInit, resolveInitializer } from './initializers.js';
 import { Regularizer, checkRegularizer } from './regularizers.js';
-import { checkBoolean, checkChoice, checkInteger, checkKnownKeys, checkNumber, checkOptions, checkString } from './validate.js';
-import { rangeError } from './errors.js';
+import {
+  checkBoolean,
+  checkChoice,
+  checkInteger,
+  checkKnownKeys,
+  checkNumber,
+  checkOptions,
+  checkString,
+} from './validate.js';
+import { rangeError, typeError } from './errors.js';
 
 export interface DenseOptions {
   /** Number of outputs. */
@@ -78,7 +86,18 @@ export function dense(options: DenseOptions): Layer {
   const o = checkOptions(options, 'options');
   checkKnownKeys(
     o,
-    ['units', 'inputDim', 'inputShape', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'name'],
+    [
+      'units',
+      'inputDim',
+      'inputShape',
+      'activation',
+      'useBias',
+      'kernelInitializer',
+      'biasInitializer',
+      'kernelRegularizer',
+      'biasRegularizer',
+      'name',
+    ],
     'dense options',
   );
   const units = checkInteger(o.units, 'units', { min: 1, max: MAX_UNITS });
@@ -86,7 +105,8 @@ export function dense(options: DenseOptions): Layer {
   if (o.inputDim !== undefined) inputDim = checkInteger(o.inputDim, 'inputDim', { min: 1, max: MAX_UNITS });
   if (o.inputShape !== undefined) {
     const s = o.inputShape;
-    if (!Array.isArray(s) || s.length !== 1) throw rangeError('a shape of one dimension, [features]', 'inputShape', s);
+    if (!Array.isArray(s)) throw typeError('a shape of one dimension, [features]', 'inputShape', s);
+    if (s.length !== 1) throw rangeError('a shape of one dimension, [features]', 'inputShape', s);
     const d = checkInteger(s[0], 'inputShape[0]', { min: 1, max: MAX_UNITS });
     if (inputDim !== undefined && inputDim !== d) throw rangeError(`[${inputDim}] (as inputDim)`, 'inputShape', s);
     inputDim = d;
@@ -124,7 +144,11 @@ export function activation(options: { activation: ActivationName; name?: string 
   const o = checkOptions(options, 'options');
   checkKnownKeys(o, ['activation', 'name'], 'activation options');
   const a = checkChoice(o.activation, ACTIVATIONS, 'activation');
-  return new Layer({ type: 'activation', activation: a, name: o.name === undefined ? undefined : checkString(o.name, 'name') });
+  return new Layer({
+    type: 'activation',
+    activation: a,
+    name: o.name === undefined ? undefined : checkString(o.name, 'name'),
+  });
 }
 
 /** Rebuilds a layer from its JSON description (validated again). @internal */

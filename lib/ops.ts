@@ -38,10 +38,25 @@ function prepare(a: unknown, b: unknown, options: unknown) {
   return { ta, tb, m, n, k, transA, transB };
 }
 
+/** The product's storage; a product too large for one Float32Array is a RangeError in the house style. */
+function allocateProduct(m: number, n: number): Float32Array {
+  try {
+    return new Float32Array(m * n);
+  } catch {
+    throw new RangeError(
+      expectedMessage(
+        'a product small enough for one Float32Array',
+        'a · b',
+        `shapes giving [${m}, ${n}] (${m * n} values)`,
+      ),
+    );
+  }
+}
+
 /** The matrix product `op(a) · op(b)` of two 2-D tensors, computed synchronously. */
 export function matmul(a: unknown, b: unknown, options?: MatmulOptions): Tensor {
   const p = prepare(a, b, options);
-  const out = new Float32Array(p.m * p.n);
+  const out = allocateProduct(p.m, p.n);
   native.matmul(p.ta.data, p.tb.data, p.m, p.n, p.k, p.transA, p.transB, out);
   return new Tensor(out, [p.m, p.n]);
 }
@@ -57,7 +72,8 @@ export async function matmulAsync(a: unknown, b: unknown, options?: MatmulOption
     const out = await native.matmulAsync(p.ta.data, p.tb.data, p.m, p.n, p.k, p.transA, p.transB);
     return new Tensor(out, [p.m, p.n]);
   } catch (e) {
-    if (e instanceof Error && stack.stack) e.stack = `${e.name}: ${e.message}\n${stack.stack.split('\n').slice(1).join('\n')}`;
+    if (e instanceof Error && stack.stack)
+      e.stack = `${e.name}: ${e.message}\n${stack.stack.split('\n').slice(1).join('\n')}`;
     throw e;
   }
 }

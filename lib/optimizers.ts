@@ -10,7 +10,7 @@
  */
 import { checkBoolean, checkKnownKeys, checkNumber, checkOptions } from './validate.js';
 import { Schedule } from './schedules.js';
-import { typeError } from './errors.js';
+import { expectedMessage, typeError } from './errors.js';
 
 export type OptimizerName = 'gd' | 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
 const KIND_ID: Record<OptimizerName, number> = { gd: 0, sgd: 0, adam: 1, adamw: 2, rmsprop: 3, adagrad: 4 };
@@ -65,7 +65,13 @@ function build(
   for (const key of ['clipNorm', 'globalClipNorm', 'clipValue'] as const)
     if (o[key] !== undefined) config[key] = checkNumber(o[key], `options.${key}`, { min: 0, minExclusive: true });
   if (config.clipNorm !== undefined && config.globalClipNorm !== undefined)
-    throw typeError('only one of clipNorm and globalClipNorm', 'options', o);
+    throw new RangeError(
+      expectedMessage(
+        'only one of clipNorm and globalClipNorm',
+        'options',
+        `both (clipNorm ${config.clipNorm}, globalClipNorm ${config.globalClipNorm})`,
+      ),
+    );
   for (const [key, kind] of Object.entries(extra)) {
     const v = o[key] ?? defaults[key];
     if (v === undefined) continue;
@@ -75,7 +81,8 @@ function build(
   }
   let schedule: Schedule | undefined;
   if (o.schedule !== undefined) {
-    if (!(o.schedule instanceof Schedule)) throw typeError('a schedule from nn.schedules', 'options.schedule', o.schedule);
+    if (!(o.schedule instanceof Schedule))
+      throw typeError('a schedule from nn.schedules', 'options.schedule', o.schedule);
     schedule = o.schedule;
   }
   return new Optimizer(name, config, schedule);
@@ -88,7 +95,12 @@ export function gd(options: CommonOptions = {}): Optimizer {
 
 /** Stochastic gradient descent: `v = momentum * v + g; w -= lr * v` (nesterov: `w -= lr * (g + momentum * v)`). */
 export function sgd(options: CommonOptions & { momentum?: number; nesterov?: boolean } = {}): Optimizer {
-  return build('sgd', options, { learningRate: 0.01, momentum: 0, nesterov: false }, { momentum: 'nonneg', nesterov: 'bool' });
+  return build(
+    'sgd',
+    options,
+    { learningRate: 0.01, momentum: 0, nesterov: false },
+    { momentum: 'nonneg', nesterov: 'bool' },
+  );
 }
 
 type AdamOptions = CommonOptions & { beta1?: number; beta2?: number; epsilon?: number; amsgrad?: boolean };
@@ -107,7 +119,12 @@ export function adamw(options: AdamOptions & { weightDecay?: number } = {}): Opt
 
 /** RMSprop: `v = rho*v + (1-rho)*g^2; w -= lr * g / (sqrt(v) + eps)`. Defaults: lr 0.001, rho 0.9, eps 1e-7. */
 export function rmsprop(options: CommonOptions & { rho?: number; epsilon?: number } = {}): Optimizer {
-  return build('rmsprop', options, { learningRate: 0.001, rho: 0.9, epsilon: 1e-7 }, { rho: 'unit', epsilon: 'nonneg' });
+  return build(
+    'rmsprop',
+    options,
+    { learningRate: 0.001, rho: 0.9, epsilon: 1e-7 },
+    { rho: 'unit', epsilon: 'nonneg' },
+  );
 }
 
 /** Adagrad: `s += g^2; w -= lr * g / (sqrt(s) + eps)`, `s` starting at `initialAccumulatorValue` (0.1). */
@@ -138,7 +155,11 @@ export function resolveOptimizer(v: unknown, argument: string): Optimizer {
 }
 
 /** Rebuilds an optimizer from its JSON description. @internal */
-export function optimizerFromJSON(j: { name: OptimizerName; config: Record<string, unknown>; schedule?: unknown }): Optimizer {
+export function optimizerFromJSON(j: {
+  name: OptimizerName;
+  config: Record<string, unknown>;
+  schedule?: unknown;
+}): Optimizer {
   const { schedule, ...rest } = j.config as Record<string, unknown> & { schedule?: unknown };
   void schedule;
   const opt = OPTIMIZERS[j.name];
