@@ -88,6 +88,12 @@ export class TrainingDivergedError extends Error {
 
 const CATEGORICAL: LossName[] = ['categoricalCrossentropy', 'sparseCategoricalCrossentropy'];
 
+function checkVerbose(v: unknown): 0 | 1 | 2 {
+  if (typeof v !== 'number') throw typeError('0, 1 or 2', 'verbose', v);
+  if (v !== 0 && v !== 1 && v !== 2) throw rangeError('0, 1 or 2', 'verbose', v);
+  return v;
+}
+
 export class Sequential {
   readonly layers: Layer[];
   /** Set to true (from a callback or elsewhere) to stop `fit` after the current batch. */
@@ -96,6 +102,9 @@ export class Sequential {
   private inputSize?: number;
   private compileOptions?: { optimizer: Optimizer; loss: LossName; metrics: MetricName[] };
   private training = false;
+  /** predictAsync / evaluateAsync jobs of this model not settled yet, and who waits for none to be left. */
+  private jobsInFlight = 0;
+  private waitingForIdle: (() => void)[] = [];
   private seed?: number;
 
   constructor(layers: Layer[] = []) {
@@ -179,6 +188,7 @@ export class Sequential {
 
   /** Chooses the optimizer, the loss and the metrics. */
   compile(options: CompileOptions): void {
+    if (options === undefined) throw typeError('an options object { optimizer, loss }', 'options', options);
     const o = checkOptions(options, 'options');
     checkKnownKeys(o, ['optimizer', 'loss', 'metrics'], 'compile options');
     if (this.training) throw new Error('Cannot compile a model while it is training');
@@ -194,18 +204,29 @@ export class Sequential {
         if (!metrics.includes(c)) metrics.push(c);
       });
     }
+    this.checkOutputActivation(loss);
     this.compileOptions = { optimizer, loss, metrics };
     if (this.nativeModel) this.nativeCompile();
   }
 
+  /** Cross-entropy over classes needs probabilities (softmax) or logits (linear) out of the model. */
+  private checkOutputActivation(loss: LossName): void {
+    if (!CATEGORICAL.includes(loss)) return;
+    const last = [...this.layers].reverse().find((l) => l.config.type !== 'dropout')?.config;
+    const act = last?.activation ?? 'linear';
+    if (act !== 'softmax' && act !== 'sigmoid' && act !== 'linear')
+      throw new RangeError(
+        expectedMessage(
+          'a model ending in a softmax (or linear) activation',
+          `the loss "${loss}"`,
+          `a model ending in a ${JSON.stringify(act)} activation`,
+        ),
+      );
+  }
+
   private nativeCompile(): void {
     const c = this.compileOptions!;
-    const last = this.layers[this.layers.length - 1]?.config;
-    if (c.loss === 'binaryCrossentropy' || CATEGORICAL.includes(c.loss)) {
-      const act = last?.activation;
-      if (act !== 'softmax' && act !== 'sigmoid' && CATEGORICAL.includes(c.loss) && act !== 'linear')
-        throw rangeError(`a last layer with a softmax activation for the loss "${c.loss}"`, 'loss', c.loss);
-    }
+    this.checkOutputActivation(c.loss);
     this.nativeModel.compile({
       loss: lossId(c.loss),
       metrics: c.metrics.map(metricId),
@@ -236,7 +257,9 @@ export class Sequential {
         expectedMessage('a 2-D tensor [samples, features]', argument, `a tensor of shape [${t.shape.join(', ')}]`),
       );
     if (t.shape[0] === 0)
-      throw rangeError('at least one sample', argument, `a tensor of shape [${t.shape.join(', ')}]`);
+      throw new RangeError(
+        expectedMessage('at least one sample', argument, `a tensor of shape [${t.shape.join(', ')}]`),
+      );
     const features = t.shape[1]!;
     if (this.inputSize !== undefined && features !== this.inputSize)
       throw new RangeError(
@@ -286,44 +309,79 @@ export class Sequential {
         );
     }
     if (t.shape[0] !== n)
-      throw new RangeError(expectedMessage(`${n} targets (one per sample of x)`, argument, `${t.shape[0]} targets`));
+      throw new RangeError(
+        expectedMessage(
+          `${n} target${n === 1 ? '' : 's'} (one per sample of x)`,
+          argument,
+          `${t.shape[0]} target${t.shape[0] === 1 ? '' : 's'}`,
+        ),
+      );
     return t;
   }
 
   /**
-   * Copies x, y (and sample weights) into native memory. With `chunked`, the
-   * copy goes in pieces of about 4 MB with the event loop served in between,
-   * so that even a 60,000 x 784 training set never blocks it for long. The
-   * finite check runs natively on each piece.
+   * Copies the training (and validation) samples into native memory. Up to
+   * about 4 MB in all, everything is copied before fit returns its promise,
+   * so the caller may change or drop its arrays right away. Larger data go in
+   * pieces of about 4 MB with the event loop served in between (a 60,000 x
+   * 784 training set never blocks it for long): such arrays must not be
+   * changed until training starts (onTrainBegin); one detached meanwhile is a
+   * clean TypeError. The finite check runs natively on each piece.
    */
-  private async datasetAsync(
-    x: Tensor,
-    y: Tensor,
-    weights: Float32Array | undefined,
-    opts: { chunked: boolean; checkFinite: boolean; names: [string, string] },
-  ): Promise<NativeDataset> {
-    const n = x.shape[0]!;
-    const parts: [0 | 1 | 2, Float32Array, number, string][] = [
-      [0, x.data, x.shape[1]!, opts.names[0]],
-      [1, y.data, y.rank === 1 ? 1 : y.shape[1]!, opts.names[1]],
-    ];
-    if (weights) parts.push([2, weights, 1, 'sample weights']);
-    const ds = new native.Dataset(n, parts[0]![2], parts[1]![2], weights !== undefined);
-    for (const [part, data, cols, name] of parts) {
-      const rowsPerChunk = opts.chunked ? Math.max(1, Math.floor((1 << 20) / Math.max(cols, 1))) : n;
+  private async datasetsAsync(
+    sets: { x: Tensor; y: Tensor; weights?: Float32Array; names: [string, string]; firstRow?: number }[],
+    checkFinite: boolean,
+  ): Promise<NativeDataset[]> {
+    const pieces: {
+      ds: NativeDataset;
+      part: 0 | 1 | 2;
+      data: Float32Array;
+      length: number;
+      cols: number;
+      name: string;
+      firstRow: number;
+    }[] = [];
+    const datasets = sets.map(({ x, y, weights, names, firstRow = 0 }) => {
+      const n = x.shape[0]!;
+      const xCols = x.shape[1]!;
+      const yCols = y.rank === 1 ? 1 : y.shape[1]!;
+      const ds = new native.Dataset(n, xCols, yCols, weights !== undefined);
+      pieces.push({ ds, part: 0, data: x.data, length: x.data.length, cols: xCols, name: names[0], firstRow });
+      pieces.push({ ds, part: 1, data: y.data, length: y.data.length, cols: yCols, name: names[1], firstRow });
+      if (weights)
+        pieces.push({ ds, part: 2, data: weights, length: weights.length, cols: 1, name: 'sample weights', firstRow });
+      return ds;
+    });
+    const budget = 1 << 20;
+    let sinceYield = 0;
+    for (const { ds, part, data, length, cols, name, firstRow } of pieces) {
+      const n = cols === 0 ? 0 : length / cols;
+      const rowsPerChunk = Math.max(1, Math.floor(budget / Math.max(cols, 1)));
       for (let row = 0; row < n; row += rowsPerChunk) {
+        if (sinceYield >= budget) {
+          await new Promise((resolve) => setImmediate(resolve));
+          sinceYield = 0;
+        }
+        if (data.length !== length)
+          throw new TypeError(
+            expectedMessage(
+              'an array that stays attached until fit has copied it',
+              name,
+              'an array whose ArrayBuffer was detached (transferred) during the copy',
+            ),
+          );
         const end = Math.min(n, row + rowsPerChunk);
-        const bad = ds.write(part, row, data.subarray(row * cols, end * cols), opts.checkFinite && part !== 2);
+        const bad = ds.write(part, row, data.subarray(row * cols, end * cols), checkFinite && part !== 2);
+        sinceYield += (end - row) * cols;
         if (bad >= 0)
           throw rangeError(
             'finite numbers (set checkFinite: false to skip this check)',
-            `${name} (row ${row + Math.floor(bad / cols)}, column ${bad % cols})`,
+            `${name} (row ${firstRow + row + Math.floor(bad / cols)}, column ${bad % cols})`,
             data[row * cols + bad],
           );
-        if (opts.chunked && end < n) await new Promise((resolve) => setImmediate(resolve));
       }
     }
-    return ds;
+    return datasets;
   }
 
   private dataset(x: Tensor, y: Tensor): NativeDataset {
@@ -343,7 +401,13 @@ export class Sequential {
     for (const [k, v] of Object.entries(classWeight)) {
       const id = Number(k);
       if (!Number.isInteger(id) || id < 0 || id >= table.length)
-        throw rangeError(`class ids from 0 to ${table.length - 1}`, 'classWeight', k);
+        throw new RangeError(
+          expectedMessage(
+            `keys that are class ids from 0 to ${table.length - 1}`,
+            'classWeight',
+            `the key ${JSON.stringify(k)}`,
+          ),
+        );
       table[id] = checkNumber(v, `classWeight[${k}]`, { min: 0 });
     }
     const n = y.shape[0]!;
@@ -403,7 +467,7 @@ export class Sequential {
     const initialEpoch =
       o.initialEpoch === undefined ? 0 : checkInteger(o.initialEpoch, 'initialEpoch', { min: 0, max: 1e9 });
     const shuffle = o.shuffle === undefined ? true : checkBoolean(o.shuffle, 'shuffle');
-    const verbose = o.verbose === undefined ? 1 : checkChoice(String(o.verbose), ['0', '1', '2'] as const, 'verbose');
+    const verbose = o.verbose === undefined ? 1 : checkVerbose(o.verbose);
     const checkFinite = o.checkFinite === undefined ? true : checkBoolean(o.checkFinite, 'checkFinite');
     const seed = o.seed === undefined ? undefined : checkInteger(o.seed, 'seed', { max: 2 ** 32 - 1 });
     const callbacks: Callback[] = o.callbacks === undefined ? [] : (o.callbacks as Callback[]);
@@ -457,19 +521,24 @@ export class Sequential {
     let train: NativeDataset;
     let val: NativeDataset | undefined;
     try {
-      train = await this.datasetAsync(tx, ty, weights, { chunked: true, checkFinite, names: ['x', 'y'] });
-      if (vx && vy)
-        val = await this.datasetAsync(vx, vy, undefined, {
-          chunked: true,
-          checkFinite,
-          names: ['validationData[0]', 'validationData[1]'],
-        });
+      // Validation rows split off x are named as rows of x.
+      const split = o.validationData === undefined;
+      const valNames: [string, string] = split ? ['x', 'y'] : ['validationData[0]', 'validationData[1]'];
+      const copies = await this.datasetsAsync(
+        [
+          { x: tx, y: ty, weights, names: ['x', 'y'] },
+          ...(vx && vy ? [{ x: vx, y: vy, names: valNames, firstRow: split ? tx.shape[0]! : 0 }] : []),
+        ],
+        checkFinite,
+      );
+      train = copies[0]!;
+      val = copies[1];
     } catch (e) {
       this.training = false;
       throw e;
     }
     const history: History = { epoch: [], history: {} };
-    const printer = new ProgressPrinter(Number(verbose) as 0 | 1 | 2, epochs);
+    const printer = new ProgressPrinter(verbose, epochs);
     const handle = this.trainingHandle();
     for (const cb of callbacks) cb.model = handle;
     const batchHooks = callbacks.filter((cb) => typeof cb.onBatchEnd === 'function');
@@ -481,6 +550,7 @@ export class Sequential {
       for (let epoch = initialEpoch; epoch < epochs && !this.stopFlag; epoch++) {
         for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
         printer.epochBegin(epoch);
+        await this.idle();
         const batches: number = model.beginEpoch(train, batchSize, shuffle);
         let outcome: { diverged: boolean; failedBatch: number; failedLoss: number; stopped: boolean };
         if (batchHooks.length === 0) {
@@ -495,6 +565,7 @@ export class Sequential {
               outcome = r;
               break;
             }
+            await this.idle();
             const s = model.epochSummary();
             printer.batch(b, batches, s.loss);
             for (const cb of batchHooks)
@@ -518,6 +589,7 @@ export class Sequential {
             history,
           );
         }
+        await this.idle();
         const s = model.epochSummary();
         const logs = this.logsFrom(s.loss, s.metrics);
         if (val) {
@@ -535,6 +607,27 @@ export class Sequential {
       this.training = false;
     }
     return history;
+  }
+
+  /**
+   * Counts an async job of this model until it settles. The native model runs
+   * one job at a time and its synchronous calls refuse to wait for a running
+   * one (that would block the event loop), so fit waits in JavaScript until
+   * none is left before its own synchronous steps (see {@link idle}).
+   */
+  private async tracked<T>(job: Promise<T>): Promise<T> {
+    this.jobsInFlight++;
+    try {
+      return await job;
+    } finally {
+      if (--this.jobsInFlight === 0) for (const resolve of this.waitingForIdle.splice(0)) resolve();
+    }
+  }
+
+  /** Resolves when no predictAsync / evaluateAsync job of this model is queued or running. */
+  private async idle(): Promise<void> {
+    // A loop: a job may start between the wake-up and the caller's next synchronous step.
+    while (this.jobsInFlight > 0) await new Promise<void>((resolve) => this.waitingForIdle.push(resolve));
   }
 
   /** The interface callbacks use to steer training. */
@@ -592,7 +685,9 @@ export class Sequential {
     this.requireCompiled('evaluate');
     const tx = this.prepareX(x);
     const ty = this.prepareY(y, tx.shape[0]!);
-    const r = await this.model.evaluateAsync(this.dataset(tx, ty), batchSize);
+    const r = await this.tracked<{ loss: number; metrics: number[] }>(
+      this.model.evaluateAsync(this.dataset(tx, ty), batchSize),
+    );
     return this.logsFrom(r.loss, r.metrics);
   }
 
@@ -608,7 +703,7 @@ export class Sequential {
   async predictAsync(x: unknown): Promise<Tensor> {
     const tx = this.prepareX(x);
     const rows = tx.shape[0]!;
-    const out = await this.model.predictAsync(tx.data, rows);
+    const out = await this.tracked<Float32Array>(this.model.predictAsync(tx.data, rows));
     return new Tensor(out, [rows, this.outputDim!]);
   }
 
@@ -630,10 +725,12 @@ export class Sequential {
     if (!Array.isArray(weights)) throw typeError('an array of Float32Arrays', 'weights', weights);
     const shapes = this.weightShapes();
     if (weights.length !== shapes.length)
-      throw rangeError(
-        `an array of ${shapes.length} weight tensors`,
-        'weights',
-        `an array of length ${weights.length}`,
+      throw new RangeError(
+        expectedMessage(
+          `an array of ${shapes.length} weight tensors`,
+          'weights',
+          `an array of length ${weights.length}`,
+        ),
       );
     const arrays = weights.map((w, i) => {
       const size = shapes[i]!.reduce((a, b) => a * b, 1);
