@@ -180,7 +180,8 @@ void run_region(const Problem& P, size_t m0, size_t m1, size_t n0, size_t n1) {
   }
 }
 
-// C = beta * C (+ bias, activation) when there is no product (k == 0 or alpha == 0).
+// C = beta * C (+ bias, activation) when there is no product (k == 0 or alpha
+// == 0).
 void run_scale_only(const Problem& P) {
   for (size_t i = 0; i < P.m; ++i) {
     float* c = P.c + i * P.ldc;
@@ -196,17 +197,25 @@ void run_scale_only(const Problem& P) {
     activate_block(P, 0, 0, P.m, P.n);
 }
 
-// Picks a tm x tn grid of chunks (tm * tn == nt) that minimises the largest
-// chunk in micro-tiles; ties go to splitting columns (each chunk then packs
-// only its own part of B).
+// Picks a tm x tn grid of chunks (tm * tn == nt) that minimises the cost of
+// the largest chunk: its micro-tiles plus the packing it repeats (every chunk
+// packs its own rows of A and its own columns of B, so splitting columns
+// packs A again per column band, and rows B). Ties go to splitting columns.
 void choose_grid(const Problem& P, size_t nt, size_t* tm_out, size_t* tn_out) {
-  const size_t um = ceil_div(P.m, P.kern->gemm.mr), un = ceil_div(P.n, P.kern->gemm.nr);
-  size_t best_tm = nt, best_tn = 1, best_cost = SIZE_MAX;
+  const size_t mr = P.kern->gemm.mr, nr = P.kern->gemm.nr;
+  const size_t um = ceil_div(P.m, mr), un = ceil_div(P.n, nr);
+  // Per step of k: a micro-tile costs ~mr * nr / 16 cycles of FMAs (two
+  // 8-lane FMAs per cycle); packing one float of A or B about half a cycle.
+  const double tile = (double)(mr * nr) / 16.0, pack = 0.5;
+  size_t best_tm = nt, best_tn = 1;
+  double best_cost = 1e300;
   for (size_t tn = nt; tn >= 1; --tn) {
     if (nt % tn) continue;
     const size_t tm = nt / tn;
     if (P.act == Act::Softmax && tn != 1) continue;  // softmax needs whole rows
-    const size_t cost = ceil_div(um, tm) * ceil_div(un, tn);
+    const size_t cm = ceil_div(um, tm), cn = ceil_div(un, tn);
+    const double cost =
+        tile * (double)(cm * cn) + pack * ((P.pack_a ? (double)(cm * mr) : 0.0) + (P.pack_b ? (double)(cn * nr) : 0.0));
     if (cost < best_cost) best_cost = cost, best_tm = tm, best_tn = tn;
   }
   *tm_out = best_tm;

@@ -5,8 +5,9 @@
 //   SIMDNN_GEMM_NV  vectors per row of the tile (NR = NV * kLanes)
 //   SIMDNN_GEMM_KC, SIMDNN_GEMM_MC, SIMDNN_GEMM_NC  cache blocking
 // and optionally ISA-specific packing of full panels (register transposes):
-//   SIMDNN_GEMM_PACK_A_FULL(kc, a, lda, dst)        MR rows of A, not transposed
-//   SIMDNN_GEMM_PACK_B_TRANS_FULL(kc, b, ldb, dst)  NR rows of B (op(B) = B^T)
+//   SIMDNN_GEMM_PACK_A_FULL(kc, a, lda, dst)        MR rows of A, not
+//   transposed SIMDNN_GEMM_PACK_B_TRANS_FULL(kc, b, ldb, dst)  NR rows of B
+//   (op(B) = B^T)
 // Everything here has internal linkage (anonymous namespace inside the ISA
 // namespace), so no copy built with one ISA's flags can replace another's.
 #include <cstddef>
@@ -129,7 +130,14 @@ void tile_rowmajor(size_t kc, const float* a, size_t sa, const float* b, size_t 
 void pack_a(bool trans, size_t mc, size_t kc, const float* a, size_t lda, float* dst) {
   for (size_t i0 = 0; i0 < mc; i0 += kMr, dst += kMr * kc) {
     const size_t rows = mc - i0 < kMr ? mc - i0 : kMr;
-    if (trans) {
+    if (trans && rows == kMr) {
+      const float* src = a + i0;
+      for (size_t p = 0; p < kc; ++p, src += lda) {
+        float* d = dst + p * kMr;
+#pragma GCC unroll 16
+        for (size_t i = 0; i < kMr; ++i) d[i] = src[i];
+      }
+    } else if (trans) {
       const float* src = a + i0;
       for (size_t p = 0; p < kc; ++p, src += lda) {
         float* d = dst + p * kMr;
