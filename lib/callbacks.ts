@@ -5,7 +5,15 @@
  * a whole epoch runs natively in one job.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { checkBoolean, checkChoice, checkInteger, checkKnownKeys, checkNumber, checkOptions, checkString } from './validate.js';
+import {
+  checkBoolean,
+  checkChoice,
+  checkInteger,
+  checkKnownKeys,
+  checkNumber,
+  checkOptions,
+  checkString,
+} from './validate.js';
 
 export type Logs = Record<string, number>;
 
@@ -49,13 +57,15 @@ export class EarlyStopping implements Callback {
   private wait = 0;
   private bestWeights?: Float32Array[];
 
-  constructor(options: {
-    monitor?: string;
-    patience?: number;
-    minDelta?: number;
-    mode?: Mode;
-    restoreBestWeights?: boolean;
-  } = {}) {
+  constructor(
+    options: {
+      monitor?: string;
+      patience?: number;
+      minDelta?: number;
+      mode?: Mode;
+      restoreBestWeights?: boolean;
+    } = {},
+  ) {
     const o = checkOptions(options, 'options');
     checkKnownKeys(o, ['monitor', 'patience', 'minDelta', 'mode', 'restoreBestWeights'], 'options');
     this.monitor = o.monitor === undefined ? 'valLoss' : checkString(o.monitor, 'options.monitor');
@@ -116,20 +126,24 @@ export class ReduceLROnPlateau implements Callback {
   private wait = 0;
   private cooldownLeft = 0;
 
-  constructor(options: {
-    monitor?: string;
-    factor?: number;
-    patience?: number;
-    minDelta?: number;
-    minLr?: number;
-    cooldown?: number;
-    mode?: Mode;
-  } = {}) {
+  constructor(
+    options: {
+      monitor?: string;
+      factor?: number;
+      patience?: number;
+      minDelta?: number;
+      minLr?: number;
+      cooldown?: number;
+      mode?: Mode;
+    } = {},
+  ) {
     const o = checkOptions(options, 'options');
     checkKnownKeys(o, ['monitor', 'factor', 'patience', 'minDelta', 'minLr', 'cooldown', 'mode'], 'options');
     this.monitor = o.monitor === undefined ? 'valLoss' : checkString(o.monitor, 'options.monitor');
     this.factor =
-      o.factor === undefined ? 0.1 : checkNumber(o.factor, 'options.factor', { min: 0, max: 1, minExclusive: true, maxExclusive: true });
+      o.factor === undefined
+        ? 0.1
+        : checkNumber(o.factor, 'options.factor', { min: 0, max: 1, minExclusive: true, maxExclusive: true });
     this.patience = o.patience === undefined ? 10 : checkInteger(o.patience, 'options.patience');
     this.minDelta = o.minDelta === undefined ? 1e-4 : Math.abs(checkNumber(o.minDelta, 'options.minDelta'));
     this.minLr = o.minLr === undefined ? 0 : checkNumber(o.minLr, 'options.minLr', { min: 0 });

@@ -38,7 +38,9 @@ export class ProgressPrinter {
     const eta = done < batches ? (elapsed / done) * (batches - done) : elapsed;
     const bar = '='.repeat(Math.max(0, filled - 1)) + (done < batches ? '>' : '=') + '.'.repeat(width - filled);
     const timing = done < batches ? `ETA ${formatSeconds(eta)}` : formatSeconds(elapsed);
-    this.stream.write(`\r${String(done).padStart(String(batches).length)}/${batches} [${bar}] ${timing} - loss: ${loss.toFixed(4)}\x1b[K`);
+    this.stream.write(
+      `\r${String(done).padStart(String(batches).length)}/${batches} [${bar}] ${timing} - loss: ${loss.toFixed(4)}\x1b[K`,
+    );
   }
 
   epochEnd(epoch: number, logs: Logs): void {

@@ -76,11 +76,7 @@ export function checkShape(shape: unknown, length: number | undefined, argument 
     const product = shape.reduce((a: number, b: number) => a * b, 1);
     if (product !== length)
       throw new RangeError(
-        expectedMessage(
-          `a shape whose product is ${length}`,
-          `values of length ${length}`,
-          formatShape(shape),
-        ),
+        expectedMessage(`a shape whose product is ${length}`, `values of length ${length}`, formatShape(shape)),
       );
   }
   return shape as number[];
@@ -141,8 +137,7 @@ export function toTensor(values: unknown, argument: string, shape?: readonly num
     const copy = Float32Array.from(values as unknown as ArrayLike<number>);
     return new Tensor(copy, shape === undefined ? [copy.length] : checkShape(shape, copy.length));
   }
-  if (!Array.isArray(values))
-    throw typeError('a Tensor, a Float32Array or an array of numbers', argument, values);
+  if (!Array.isArray(values)) throw typeError('a Tensor, a Float32Array or an array of numbers', argument, values);
   const nested = values.length > 0 && Array.isArray(values[0]);
   if (!nested) {
     const data = new Float32Array(values.length);

@@ -6,7 +6,13 @@ import * as nn from '../lib/index.js';
 
 function digits() {
   const { x, y } = nn.datasets.digits();
-  return { x: nn.tensor(x.data.map((v) => v / 16), x.shape), y };
+  return {
+    x: nn.tensor(
+      x.data.map((v) => v / 16),
+      x.shape,
+    ),
+    y,
+  };
 }
 
 function classifier(seed = 1, lr = 0.003) {

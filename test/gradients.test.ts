@@ -130,7 +130,13 @@ describe('gradients by finite differences (float64 reference)', () => {
       { w: Float64Array.from(weights[2]!), b: Float64Array.from(weights[3]!), inputs: 3, units: 1, act: 'linear' },
     ];
     const regs = (layer: number, kind: 'w' | 'b') =>
-      layer === 0 ? (kind === 'w' ? { l1: 0.01, l2: 0.02 } : { l1: 0, l2: 0.05 }) : kind === 'w' ? { l1: 0.03, l2: 0 } : { l1: 0, l2: 0 };
+      layer === 0
+        ? kind === 'w'
+          ? { l1: 0.01, l2: 0.02 }
+          : { l1: 0, l2: 0.05 }
+        : kind === 'w'
+          ? { l1: 0.03, l2: 0 }
+          : { l1: 0, l2: 0 };
     const want = finiteDifferenceGrads(ref, 'meanSquaredError', xs, ts, regs);
     const got = model.computeGradients(xs, ts);
     got.grads.forEach((g, i) => g.forEach((v, j) => expect(Math.abs(v - want[i]![j]!)).toBeLessThan(2e-5)));

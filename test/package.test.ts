@@ -33,7 +33,10 @@ beforeAll(() => {
   tarball = join(out, name.split('\n').pop()!);
   project = mkdtempSync(join(tmpdir(), 'simdnn-install-'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-  execSync(`npm install --ignore-scripts --prefer-offline --no-audit --no-fund ${tarball}`, { cwd: project, stdio: 'pipe' });
+  execSync(`npm install --ignore-scripts --prefer-offline --no-audit --no-fund ${tarball}`, {
+    cwd: project,
+    stdio: 'pipe',
+  });
 }, 600_000);
 
 describe('the npm package', () => {
@@ -52,7 +55,10 @@ describe('the npm package', () => {
   it('loads the prebuilt binary with require and runs a kernel', () => {
     const out = execFileSync(
       process.execPath,
-      ['-e', "const nn=require('simdnn');const i=nn.info();console.log(JSON.stringify({p:i.prebuilt,isa:i.isa,d:nn.dot([1,2,3],[4,5,6])}))"],
+      [
+        '-e',
+        "const nn=require('simdnn');const i=nn.info();console.log(JSON.stringify({p:i.prebuilt,isa:i.isa,d:nn.dot([1,2,3],[4,5,6])}))",
+      ],
       { cwd: project, encoding: 'utf8' },
     );
     expect(JSON.parse(out)).toEqual({ p: true, isa: expect.any(String), d: 32 });

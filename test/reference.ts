@@ -103,8 +103,7 @@ export function sampleLoss(loss: LossName, lastAct: Act, z: number[], y: number[
       );
     case 'categoricalCrossentropy':
     case 'sparseCategoricalCrossentropy': {
-      const t =
-        loss === 'sparseCategoricalCrossentropy' ? y.map((_, j) => (j === target[0] ? 1 : 0)) : target;
+      const t = loss === 'sparseCategoricalCrossentropy' ? y.map((_, j) => (j === target[0] ? 1 : 0)) : target;
       if (lastAct === 'softmax') {
         const m = Math.max(...z);
         const lse = m + Math.log(z.reduce((s, v) => s + Math.exp(v - m), 0));

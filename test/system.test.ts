@@ -6,18 +6,24 @@ import { ISAS, rng, randomArray, withIsa } from './helpers.js';
 const root = new URL('..', import.meta.url).pathname;
 
 function infoWith(isa: string): string {
-  return execFileSync(process.execPath, ['-e', `const a=require('./build/Release/simdnn.node');console.log(a.info().isa)`], {
-    cwd: root,
-    env: { ...process.env, SIMDNN_ISA: isa },
-    encoding: 'utf8',
-  }).trim();
+  return execFileSync(
+    process.execPath,
+    ['-e', `const a=require('./build/Release/simdnn.node');console.log(a.info().isa)`],
+    {
+      cwd: root,
+      env: { ...process.env, SIMDNN_ISA: isa },
+      encoding: 'utf8',
+    },
+  ).trim();
 }
 
 describe('info', () => {
   it('reports the fastest ISA, the threads, the version and where the binary came from', () => {
     const i = nn.info();
     expect(['avx512', 'avx2', 'neon', 'scalar']).toContain(i.isa);
-    expect(i.isa).toBe(ISAS.includes('avx512') ? 'avx512' : ISAS.includes('avx2') ? 'avx2' : ISAS.includes('neon') ? 'neon' : 'scalar');
+    expect(i.isa).toBe(
+      ISAS.includes('avx512') ? 'avx512' : ISAS.includes('avx2') ? 'avx2' : ISAS.includes('neon') ? 'neon' : 'scalar',
+    );
     expect(i.threads).toBeGreaterThanOrEqual(1);
     expect(i.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(i.napiVersion).toBe(8);
@@ -59,7 +65,9 @@ describe('setThreads', () => {
     nn.setThreads(before);
     expect(() => nn.setThreads(0)).toThrow(new RangeError('Expected an integer from 1 to 256 for n, but received 0'));
     expect(() => nn.setThreads(1.5)).toThrow(RangeError);
-    expect(() => nn.setThreads('2' as unknown as number)).toThrow(new TypeError('Expected an integer for n, but received "2"'));
+    expect(() => nn.setThreads('2' as unknown as number)).toThrow(
+      new TypeError('Expected an integer for n, but received "2"'),
+    );
   });
 });
 

@@ -14,7 +14,7 @@ namespace simdnn {
 struct Param {
   AlignedBuffer value;
   AlignedBuffer grad;
-  float l1 = 0.f, l2 = 0.f;  // regularizer: l1 * sum|w| + l2 * sum w^2
+  float l1 = 0.f, l2 = 0.f;   // regularizer: l1 * sum|w| + l2 * sum w^2
   size_t rows = 0, cols = 0;  // shape (a bias is 1 x units)
 };
 

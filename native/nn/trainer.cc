@@ -47,8 +47,8 @@ BatchRunResult run_batches(Network& net, const Dataset& data, EpochState& st, si
     const size_t start = b * st.batch_size;
     const size_t rows = std::min(st.batch_size, data.n - start);
     gather(data, st.order.data() + start, rows, st);
-    double loss = net.forward_backward(st.bx.data(), st.by.data(), data.has_weights ? st.bw.data() : nullptr, rows,
-                                       true, false);
+    double loss =
+        net.forward_backward(st.bx.data(), st.by.data(), data.has_weights ? st.bw.data() : nullptr, rows, true, false);
     loss += net.regularization_loss();
     if (!std::isfinite(loss) || !net.gradients_finite()) {
       res.diverged = true;
@@ -90,8 +90,8 @@ EvalResult evaluate(Network& net, const Dataset& data, size_t batch_size) {
     const float* y = data.y.data() + start * data.y_cols;
     const float* out = net.forward(x, rows, false);
     const float* loss_in = fused ? net.layer(net.num_layers() - 1).preactivation() : out;
-    const double l = kernels().math.loss(loss, loss_in, y, data.has_weights ? data.w.data() + start : nullptr,
-                                         nullptr, rows, net.output_size());
+    const double l = kernels().math.loss(loss, loss_in, y, data.has_weights ? data.w.data() + start : nullptr, nullptr,
+                                         rows, net.output_size());
     total += l * (double)rows;
     metrics.update(out, y, rows, net.output_size());
   }
