@@ -175,7 +175,7 @@ struct Optimizer::Impl {
   }
 
   // Squared L2 norms of the regularized gradients, per tensor, into norms2.
-  void gradient_norms(float* const* w, const float* const* g) {
+  void gradient_norms(const float* const* w, const float* const* g) {
     const size_t np = params.size();
     block_param.clear();
     for (size_t i = 0; i < np; ++i)
@@ -200,50 +200,51 @@ struct Optimizer::Impl {
     for (size_t b = 0; b < nb; ++b) norms2[block_param[b]] += block_sums[b];
   }
 
-  void update(size_t i, float* w, const float* g, size_t lo, size_t hi) {
+  void update(size_t i, const float* w, float* wo, const float* g, size_t lo, size_t hi) {
     Param& p = params[i];
     const OptimStep& s = steps[i];
     float* st[3] = {nullptr, nullptr, nullptr};
     for (size_t j = 0; j < names.size(); ++j) st[j] = p.state[j].get() + lo;
     w += lo;
+    wo += lo;
     g += lo;
     const size_t n = hi - lo;
     switch (cfg.kind) {
       case OptimizerKind::Sgd:
-        k->optim.sgd(s, w, g, st[0], n);
+        k->optim.sgd(s, w, g, st[0], n, wo);
         break;
       case OptimizerKind::Adam:
       case OptimizerKind::AdamW:
-        k->optim.adam(s, w, g, st[0], st[1], st[2], n);
+        k->optim.adam(s, w, g, st[0], st[1], st[2], n, wo);
         break;
       case OptimizerKind::RmsProp:
-        k->optim.rmsprop(s, w, g, st[0], n);
+        k->optim.rmsprop(s, w, g, st[0], n, wo);
         break;
       case OptimizerKind::Adagrad:
-        k->optim.adagrad(s, w, g, st[0], n);
+        k->optim.adagrad(s, w, g, st[0], n, wo);
         break;
     }
   }
 
   // Updates the elements [b, e) of the concatenated parameters.
-  void update_range(float* const* w, const float* const* g, size_t b, size_t e) {
+  void update_range(const float* const* w, float* const* wo, const float* const* g, size_t b, size_t e) {
     size_t i = (size_t)(std::upper_bound(offsets.begin(), offsets.end(), b) - offsets.begin()) - 1;
     for (; i < params.size() && offsets[i] < e; ++i) {
       const size_t off = offsets[i];
       const size_t lo = std::max(b, off) - off, hi = std::min(e, off + params[i].n) - off;
-      if (lo < hi) update(i, w[i], g[i], lo, hi);
+      if (lo < hi) update(i, w[i], wo[i], g[i], lo, hi);
     }
   }
 
-  void step(float* const* w, const float* const* g, const Regularizer* regs) {
+  void step(const float* const* w, float* const* wo, const float* const* g, const Regularizer* regs) {
     const size_t np = params.size();
     if (np == 0) {
       ++iters;
       return;
     }
-    if (!w || !g) throw std::invalid_argument("Optimizer::step: weights and gradients must not be null");
+    if (!w || !wo || !g) throw std::invalid_argument("Optimizer::step: weights and gradients must not be null");
     for (size_t i = 0; i < np; ++i) {
-      if (params[i].n && (!w[i] || !g[i]))
+      if (params[i].n && (!w[i] || !wo[i] || !g[i]))
         throw std::invalid_argument("Optimizer::step: tensor " + std::to_string(i) + " has a null pointer");
       if (regs) {
         check_nonneg("l1", regs[i].l1);
@@ -272,11 +273,11 @@ struct Optimizer::Impl {
     }
 
     if (total < threshold) {
-      update_range(w, g, 0, total);
+      update_range(w, wo, g, 0, total);
     } else {
       const size_t chunk = std::max<size_t>(16, std::min(kChunk, threshold / 2) / 16 * 16);
       dynamic_for((total + chunk - 1) / chunk,
-                  [&](size_t c) { update_range(w, g, c * chunk, std::min(total, (c + 1) * chunk)); });
+                  [&](size_t c) { update_range(w, wo, g, c * chunk, std::min(total, (c + 1) * chunk)); });
     }
     ++iters;
   }
@@ -310,7 +311,10 @@ size_t Optimizer::param_size(size_t index) const {
   return impl_->params[index].n;
 }
 
-void Optimizer::step(float* const* w, const float* const* g, const Regularizer* regs) { impl_->step(w, g, regs); }
+void Optimizer::step(float* const* w, const float* const* g, const Regularizer* regs) { impl_->step(w, w, g, regs); }
+void Optimizer::step(const float* const* w, float* const* w_out, const float* const* g, const Regularizer* regs) {
+  impl_->step(w, w_out, g, regs);
+}
 
 int64_t Optimizer::iterations() const { return impl_->iters; }
 

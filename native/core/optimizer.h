@@ -87,6 +87,11 @@ class Optimizer {
   // regularization) or num_params() entries. Throws std::invalid_argument for
   // a null pointer or a negative / non-finite regularizer; nothing is updated then.
   void step(float* const* w, const float* const* g, const Regularizer* regs = nullptr);
+  // The same, out of place: reads the weights from w[i] and writes the new
+  // ones to w_out[i] (param_size(i) floats each, not overlapping w[i]), so
+  // that w keeps the old weights (the trainer double-buffers them). The
+  // optimizer state and the step count advance as with step().
+  void step(const float* const* w, float* const* w_out, const float* const* g, const Regularizer* regs = nullptr);
 
   // Completed steps; the next step uses t = iterations() + 1.
   int64_t iterations() const;

@@ -47,12 +47,16 @@ struct OptimStep {
 };
 
 struct OptimKernels {
+  // The updates read the weights from w and write the new ones to w_out:
+  // either w itself (in place) or n floats that do not overlap w (the
+  // trainer's double buffer). The state is updated in place either way.
   // velocity: n floats, or nullptr when momentum is 0.
-  void (*sgd)(const OptimStep& s, float* w, const float* g, float* velocity, size_t n);
+  void (*sgd)(const OptimStep& s, const float* w, const float* g, float* velocity, size_t n, float* w_out);
   // vmax: n floats for amsgrad, else nullptr.
-  void (*adam)(const OptimStep& s, float* w, const float* g, float* m, float* v, float* vmax, size_t n);
-  void (*rmsprop)(const OptimStep& s, float* w, const float* g, float* v, size_t n);
-  void (*adagrad)(const OptimStep& s, float* w, const float* g, float* accumulator, size_t n);
+  void (*adam)(const OptimStep& s, const float* w, const float* g, float* m, float* v, float* vmax, size_t n,
+               float* w_out);
+  void (*rmsprop)(const OptimStep& s, const float* w, const float* g, float* v, size_t n, float* w_out);
+  void (*adagrad)(const OptimStep& s, const float* w, const float* g, float* accumulator, size_t n, float* w_out);
   // sum_i h_i^2, h = g + l1*sign(w) + 2*l2*w (steps 2 and 3 of the transform are
   // not applied): the squared norm clip-by-norm needs. Accumulates in float; the
   // caller keeps n moderate (blocks) and sums blocks in double.

@@ -163,6 +163,7 @@ double Network::regularization_loss() const {
 
 void Network::apply_update() {
   if (!optimizer_) throw std::logic_error("the model is not compiled");
+  for (size_t i = 0; i < params_.size(); ++i) w_ptrs_[i] = params_[i]->value.data();  // may have moved
   optimizer_->step(w_ptrs_.data(), g_ptrs_.data(), regs_.data());
 }
 
@@ -186,6 +187,25 @@ void Network::backup_weights() {
   }
 }
 
+bool Network::apply_update_checked() {
+  if (!optimizer_) throw std::logic_error("the model is not compiled");
+  spare_.resize(params_.size());
+  spare_ptrs_.resize(params_.size());
+  for (size_t i = 0; i < params_.size(); ++i) {
+    spare_[i].resize(params_[i]->value.size());
+    spare_ptrs_[i] = spare_[i].data();
+    w_ptrs_[i] = params_[i]->value.data();
+  }
+  optimizer_->step(w_ptrs_.data(), spare_ptrs_.data(), g_ptrs_.data(), regs_.data());
+  for (const AlignedBuffer& b : spare_)
+    if (!all_finite(b)) return false;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    std::swap(params_[i]->value, spare_[i]);
+    w_ptrs_[i] = params_[i]->value.data();
+  }
+  return true;
+}
+
 void Network::restore_weights() {
   for (size_t i = 0; i < params_.size() && i < backup_.size(); ++i)
     std::memcpy(params_[i]->value.data(), backup_[i].data(), params_[i]->value.size() * sizeof(float));
@@ -197,6 +217,7 @@ size_t Network::bytes() const {
   for (const Param* p : params_) b += p->value.bytes() + p->grad.bytes();
   for (const auto& g : grads_) b += g.bytes();
   for (const auto& g : backup_) b += g.bytes();
+  for (const auto& g : spare_) b += g.bytes();
   b += out_grad_.bytes();
   if (optimizer_) b += optimizer_->state_bytes();
   return b;

@@ -79,6 +79,14 @@ class Network {
   // undone and training stops with the last finite weights.
   void backup_weights();
   void restore_weights();
+  // One optimizer update that keeps the last finite weights: the optimizer
+  // writes the new weights into a second buffer per tensor, which replaces
+  // the weights (a pointer swap, no copy) only when all of it is finite.
+  // Returns false, with the weights unchanged, when the update overflowed
+  // (the optimizer state and step count have advanced, as with
+  // backup_weights + apply_update + restore_weights). Param::value moves to
+  // the other buffer on success: do not keep pointers to it across updates.
+  bool apply_update_checked();
 
   // Bytes of native memory held (weights, gradients, workspaces, optimizer state).
   size_t bytes() const;
@@ -99,6 +107,8 @@ class Network {
   std::vector<float*> w_ptrs_;
   std::vector<const float*> g_ptrs_;
   std::vector<AlignedBuffer> backup_;
+  std::vector<AlignedBuffer> spare_;  // the other half of the weights' double buffer
+  std::vector<float*> spare_ptrs_;
 };
 
 }  // namespace simdnn

@@ -56,11 +56,8 @@ BatchRunResult run_batches(Network& net, const Dataset& data, EpochState& st, si
       res.failed_loss = loss;
       break;
     }
-    net.backup_weights();
-    net.apply_update();
-    if (!net.weights_finite()) {
-      // The update overflowed: keep the last finite weights and stop.
-      net.restore_weights();
+    if (!net.apply_update_checked()) {
+      // The update overflowed: the last finite weights stay, and we stop.
       res.diverged = true;
       res.failed_batch = b;
       res.failed_loss = loss;

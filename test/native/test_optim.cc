@@ -471,7 +471,7 @@ void test_regularizer() {
     s.l1 = r.l1;
     s.l2 = r.l2;
     std::vector<float> wn = w;
-    k->optim.sgd(s, wn.data(), zero.data(), nullptr, n);
+    k->optim.sgd(s, wn.data(), zero.data(), nullptr, n, wn.data());
     for (size_t i = 0; i < n; ++i) {
       const double analytic = (double)w[i] - wn[i];
       std::vector<float> wp = w, wm = w;
@@ -485,7 +485,7 @@ void test_regularizer() {
     }
     // sign(0) = 0: only the l2 term (also 0) remains.
     float w0 = 0.0f, g0 = 0.25f;
-    k->optim.sgd(s, &w0, &g0, nullptr, 1);
+    k->optim.sgd(s, &w0, &g0, nullptr, 1, &w0);
     CHECK(w0 == -0.25f, "%s sign(0) must be 0: %g", k->name, w0);
     // The loss itself, large and split into blocks, against double.
     std::vector<float> big(200003);

@@ -66,7 +66,7 @@ static inline vf transform_grad(const GradVecs& o, vf w, vf g) {
 // ---------------------------------------------------------------- sgd
 
 template <unsigned F>
-static void sgd_impl(const OptimStep& s, float* w, const float* g, float* vel, size_t n) {
+static void sgd_impl(const OptimStep& s, const float* w, const float* g, float* vel, size_t n, float* wo) {
   const GradVecs o = grad_vecs(s);
   const vf lr = vset1(s.lr), mom = vset1(s.momentum), decay = vset1(s.decay);
   auto update = [&](vf& wv, vf gv, vf& vv) {
@@ -84,14 +84,14 @@ static void sgd_impl(const OptimStep& s, float* w, const float* g, float* vel, s
   for (; i + kLanes <= n; i += kLanes) {
     vf wv = vload(w + i), vv = (F & kVariant) ? vload(vel + i) : vzero();
     update(wv, vload(g + i), vv);
-    vstore(w + i, wv);
+    vstore(wo + i, wv);
     if (F & kVariant) vstore(vel + i, vv);
   }
   if (i < n) {
     const size_t r = n - i;
     vf wv = vload_partial(w + i, r), vv = (F & kVariant) ? vload_partial(vel + i, r) : vzero();
     update(wv, vload_partial(g + i, r), vv);
-    vstore_partial(w + i, wv, r);
+    vstore_partial(wo + i, wv, r);
     if (F & kVariant) vstore_partial(vel + i, vv, r);
   }
 }
@@ -99,7 +99,8 @@ static void sgd_impl(const OptimStep& s, float* w, const float* g, float* vel, s
 // ---------------------------------------------------------------- adam / adamw
 
 template <unsigned F>
-static void adam_impl(const OptimStep& s, float* w, const float* g, float* m, float* v, float* vmx, size_t n) {
+static void adam_impl(const OptimStep& s, const float* w, const float* g, float* m, float* v, float* vmx, size_t n,
+                      float* wo) {
   const GradVecs o = grad_vecs(s);
   const vf decay = vset1(s.decay);
   const vf b1 = vset1(s.beta1), omb1 = vset1(1.0f - s.beta1);
@@ -125,7 +126,7 @@ static void adam_impl(const OptimStep& s, float* w, const float* g, float* m, fl
     vf wv = vload(w + i), mv = vload(m + i), vv = vload(v + i);
     vf xv = (F & kVariant) ? vload(vmx + i) : vzero();
     update(wv, vload(g + i), mv, vv, xv);
-    vstore(w + i, wv);
+    vstore(wo + i, wv);
     vstore(m + i, mv);
     vstore(v + i, vv);
     if (F & kVariant) vstore(vmx + i, xv);
@@ -135,7 +136,7 @@ static void adam_impl(const OptimStep& s, float* w, const float* g, float* m, fl
     vf wv = vload_partial(w + i, r), mv = vload_partial(m + i, r), vv = vload_partial(v + i, r);
     vf xv = (F & kVariant) ? vload_partial(vmx + i, r) : vzero();
     update(wv, vload_partial(g + i, r), mv, vv, xv);
-    vstore_partial(w + i, wv, r);
+    vstore_partial(wo + i, wv, r);
     vstore_partial(m + i, mv, r);
     vstore_partial(v + i, vv, r);
     if (F & kVariant) vstore_partial(vmx + i, xv, r);
@@ -146,7 +147,7 @@ static void adam_impl(const OptimStep& s, float* w, const float* g, float* m, fl
 
 // kVariant selects adagrad (s += g^2) over rmsprop (v = rho*v + (1-rho)*g^2).
 template <unsigned F>
-static void rms_impl(const OptimStep& s, float* w, const float* g, float* acc, size_t n) {
+static void rms_impl(const OptimStep& s, const float* w, const float* g, float* acc, size_t n, float* wo) {
   const GradVecs o = grad_vecs(s);
   const vf decay = vset1(s.decay), lr = vset1(s.lr), eps = vset1(s.epsilon);
   const vf rho = vset1(s.rho), omrho = vset1(1.0f - s.rho);
@@ -164,14 +165,14 @@ static void rms_impl(const OptimStep& s, float* w, const float* g, float* acc, s
   for (; i + kLanes <= n; i += kLanes) {
     vf wv = vload(w + i), av = vload(acc + i);
     update(wv, vload(g + i), av);
-    vstore(w + i, wv);
+    vstore(wo + i, wv);
     vstore(acc + i, av);
   }
   if (i < n) {
     const size_t r = n - i;
     vf wv = vload_partial(w + i, r), av = vload_partial(acc + i, r);
     update(wv, vload_partial(g + i, r), av);
-    vstore_partial(w + i, wv, r);
+    vstore_partial(wo + i, wv, r);
     vstore_partial(acc + i, av, r);
   }
 }
@@ -233,30 +234,31 @@ static void abs_square_sums(const float* w, size_t n, float* abs_sum, float* squ
         fn<28>, fn<29>, fn<30>, fn<31>                                                                            \
   }
 
-static void sgd(const OptimStep& s, float* w, const float* g, float* velocity, size_t n) {
-  using Fn = void (*)(const OptimStep&, float*, const float*, float*, size_t);
+static void sgd(const OptimStep& s, const float* w, const float* g, float* velocity, size_t n, float* w_out) {
+  using Fn = void (*)(const OptimStep&, const float*, const float*, float*, size_t, float*);
   static const Fn table[kCombos] = SIMDNN_OPTIM_COMBOS(sgd_impl);
   unsigned f = step_flags(s);
   if (velocity) f |= kVariant | (s.nesterov ? kVariant2 : 0);
-  table[f](s, w, g, velocity, n);
+  table[f](s, w, g, velocity, n, w_out);
 }
 
-static void adam(const OptimStep& s, float* w, const float* g, float* m, float* v, float* vmx, size_t n) {
-  using Fn = void (*)(const OptimStep&, float*, const float*, float*, float*, float*, size_t);
+static void adam(const OptimStep& s, const float* w, const float* g, float* m, float* v, float* vmx, size_t n,
+                 float* w_out) {
+  using Fn = void (*)(const OptimStep&, const float*, const float*, float*, float*, float*, size_t, float*);
   static const Fn table[kCombos] = SIMDNN_OPTIM_COMBOS(adam_impl);
-  table[step_flags(s) | (vmx ? kVariant : 0)](s, w, g, m, v, vmx, n);
+  table[step_flags(s) | (vmx ? kVariant : 0)](s, w, g, m, v, vmx, n, w_out);
 }
 
-static void rmsprop(const OptimStep& s, float* w, const float* g, float* v, size_t n) {
-  using Fn = void (*)(const OptimStep&, float*, const float*, float*, size_t);
+static void rmsprop(const OptimStep& s, const float* w, const float* g, float* v, size_t n, float* w_out) {
+  using Fn = void (*)(const OptimStep&, const float*, const float*, float*, size_t, float*);
   static const Fn table[kCombos] = SIMDNN_OPTIM_COMBOS(rms_impl);
-  table[step_flags(s)](s, w, g, v, n);
+  table[step_flags(s)](s, w, g, v, n, w_out);
 }
 
-static void adagrad(const OptimStep& s, float* w, const float* g, float* accumulator, size_t n) {
-  using Fn = void (*)(const OptimStep&, float*, const float*, float*, size_t);
+static void adagrad(const OptimStep& s, const float* w, const float* g, float* accumulator, size_t n, float* w_out) {
+  using Fn = void (*)(const OptimStep&, const float*, const float*, float*, size_t, float*);
   static const Fn table[kCombos] = SIMDNN_OPTIM_COMBOS(rms_impl);
-  table[step_flags(s) | kVariant](s, w, g, accumulator, n);
+  table[step_flags(s) | kVariant](s, w, g, accumulator, n, w_out);
 }
 
 static float grad_sum_squares(const OptimStep& s, const float* w, const float* g, size_t n) {
