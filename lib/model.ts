@@ -546,11 +546,17 @@ export class Sequential {
 
     this.stopFlag = false;
     try {
-      for (const cb of callbacks) await cb.onTrainBegin?.({});
+      for (const cb of callbacks) {
+        while (this.jobsInFlight > 0) await this.idle();
+        await cb.onTrainBegin?.({});
+      }
       for (let epoch = initialEpoch; epoch < epochs && !this.stopFlag; epoch++) {
-        for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
+        for (const cb of callbacks) {
+          while (this.jobsInFlight > 0) await this.idle();
+          await cb.onEpochBegin?.(epoch, {});
+        }
         printer.epochBegin(epoch);
-        await this.idle();
+        while (this.jobsInFlight > 0) await this.idle();
         const batches: number = model.beginEpoch(train, batchSize, shuffle);
         let outcome: { diverged: boolean; failedBatch: number; failedLoss: number; stopped: boolean };
         if (batchHooks.length === 0) {
@@ -565,16 +571,21 @@ export class Sequential {
               outcome = r;
               break;
             }
-            await this.idle();
+            while (this.jobsInFlight > 0) await this.idle();
             const s = model.epochSummary();
             printer.batch(b, batches, s.loss);
-            for (const cb of batchHooks)
+            for (const cb of batchHooks) {
+              while (this.jobsInFlight > 0) await this.idle();
               await cb.onBatchEnd!(b, { batch: b, size: Math.min(batchSize, n - b * batchSize), loss: s.loss });
+            }
           }
         }
         if (outcome.diverged) {
           const logs = { loss: outcome.failedLoss };
-          for (const cb of batchHooks) await cb.onBatchEnd!(outcome.failedBatch, logs);
+          for (const cb of batchHooks) {
+            while (this.jobsInFlight > 0) await this.idle();
+            await cb.onBatchEnd!(outcome.failedBatch, logs);
+          }
           if (nanStops) break;
           throw new TrainingDivergedError(
             `Training diverged at epoch ${epoch + 1}, batch ${outcome.failedBatch + 1}: the loss or its gradient is ${
@@ -589,7 +600,7 @@ export class Sequential {
             history,
           );
         }
-        await this.idle();
+        while (this.jobsInFlight > 0) await this.idle();
         const s = model.epochSummary();
         const logs = this.logsFrom(s.loss, s.metrics);
         if (val) {
@@ -597,12 +608,18 @@ export class Sequential {
           Object.assign(logs, this.logsFrom(v.loss, v.metrics, 'val'));
         }
         printer.epochEnd(epoch, logs);
-        for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
+        for (const cb of callbacks) {
+          while (this.jobsInFlight > 0) await this.idle();
+          await cb.onEpochEnd?.(epoch, logs);
+        }
         // Recorded after the callbacks, which may add entries (reduceLROnPlateau adds lr), as Keras's History does.
         history.epoch.push(epoch);
         for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
       }
-      for (const cb of callbacks) await cb.onTrainEnd?.({});
+      for (const cb of callbacks) {
+        while (this.jobsInFlight > 0) await this.idle();
+        await cb.onTrainEnd?.({});
+      }
     } finally {
       this.training = false;
     }
@@ -624,10 +641,15 @@ export class Sequential {
     }
   }
 
-  /** Resolves when no predictAsync / evaluateAsync job of this model is queued or running. */
-  private async idle(): Promise<void> {
-    // A loop: a job may start between the wake-up and the caller's next synchronous step.
-    while (this.jobsInFlight > 0) await new Promise<void>((resolve) => this.waitingForIdle.push(resolve));
+  /**
+   * Resolves when no predictAsync / evaluateAsync job of this model is left.
+   * Used as `while (this.jobsInFlight > 0) await this.idle();` right before a
+   * synchronous native call, so that no job can start in between. fit also
+   * waits so before each callback, whose synchronous model calls (getWeights
+   * in earlyStopping, say) must find the model free.
+   */
+  private idle(): Promise<void> {
+    return new Promise<void>((resolve) => this.waitingForIdle.push(resolve));
   }
 
   /** The interface callbacks use to steer training. */

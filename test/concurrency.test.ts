@@ -93,6 +93,27 @@ describe('many jobs at once', () => {
   }, 60_000);
 });
 
+describe('callbacks and async jobs of the training model', () => {
+  it('lets a callback start predictAsync jobs while the next callback reads and restores weights', async () => {
+    const m = classifier(12);
+    const { x, y } = problem(12, 1000);
+    const started: Promise<nn.Tensor>[] = [];
+    const spam: nn.Callback = {
+      onEpochEnd: () => {
+        for (let i = 0; i < 8; i++) started.push(m.predictAsync(x));
+      },
+      onBatchEnd: (b) => {
+        if (b % 10 === 0) started.push(m.predictAsync(x));
+      },
+    };
+    const es = nn.callbacks.earlyStopping({ monitor: 'loss', patience: 100, restoreBestWeights: true });
+    const h = await m.fit(x, y, { epochs: 4, batchSize: 32, verbose: 0, callbacks: [spam, es] });
+    expect(h.history.loss!.length).toBe(4);
+    expect(started.length).toBeGreaterThan(30);
+    for (const p of await Promise.all(started)) expect(p.data.every(Number.isFinite)).toBe(true);
+  });
+});
+
 describe('inputs changed, dropped or transferred while a job runs', () => {
   it('matmulAsync uses the inputs as they were at the call', async () => {
     const r = rng(21);
