@@ -1,9 +1,20 @@
 // The packed tarball installs into an empty project without compiling and
 // loads its prebuilt binary, from both require and import.
 import { execFileSync, execSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -25,9 +36,24 @@ function newestNative(): number {
   return t;
 }
 
+/**
+ * Runs `prebuildify` in a scratch copy of the sources, so that the checkout's own build/ (which
+ * the other test files load) is never rebuilt under their feet, and copies the result into
+ * prebuilds/. CI runs `npm run prebuildify` before the tests, so this only happens locally.
+ */
+function prebuildInScratchCopy(): void {
+  const work = mkdtempSync(join(tmpdir(), 'simdnn-prebuild-'));
+  for (const f of ['package.json', 'binding.gyp', '.npmrc']) copyFileSync(join(root, f), join(work, f));
+  for (const d of ['native', 'scripts']) cpSync(join(root, d), join(work, d), { recursive: true });
+  symlinkSync(join(root, 'node_modules'), join(work, 'node_modules'), 'dir');
+  execSync('npx prebuildify --napi --strip', { cwd: work, stdio: 'inherit' });
+  mkdirSync(dirname(prebuild), { recursive: true });
+  copyFileSync(join(work, 'prebuilds', `${process.platform}-${process.arch}`, 'simdnn.node'), prebuild);
+  rmSync(work, { recursive: true, force: true });
+}
+
 beforeAll(() => {
-  if (!existsSync(prebuild) || statSync(prebuild).mtimeMs < newestNative())
-    execSync('npm run prebuildify', { cwd: root, stdio: 'inherit' });
+  if (!existsSync(prebuild) || statSync(prebuild).mtimeMs < newestNative()) prebuildInScratchCopy();
   const out = mkdtempSync(join(tmpdir(), 'simdnn-pack-'));
   const name = execSync(`npm pack --silent --pack-destination ${out}`, { cwd: root, encoding: 'utf8' }).trim();
   tarball = join(out, name.split('\n').pop()!);

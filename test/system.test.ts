@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import * as nn from '../lib/index.js';
+import { nativePath } from '../lib/native.js';
 import { ISAS, rng, randomArray, withIsa } from './helpers.js';
 
 const root = new URL('..', import.meta.url).pathname;
