@@ -1,65 +1,15 @@
 // The `simdnn` command, run as a user runs it: `node dist/cli/main.js ...` (dist/ is compiled first when stale).
-import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { iris } from '../lib/datasets.js';
+import { ensureDist } from './dist.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const main = join(root, 'dist/cli/main.js');
-
-/** Compiles dist/ when a library source is newer (once, even with test files running in parallel). */
-function ensureDist(): void {
-  const newest = (dir: string): number => {
-    let t = 0;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) t = Math.max(t, newest(p));
-      else if (e.name.endsWith('.ts')) t = Math.max(t, statSync(p).mtimeMs);
-    }
-    return t;
-  };
-  const stale = () => {
-    const files = ['dist/index.js', 'dist/cli/main.js', 'dist/cross-validate-worker.js'].map((f) => join(root, f));
-    return (
-      files.some((f) => !existsSync(f)) ||
-      Math.min(...files.map((f) => statSync(f).mtimeMs)) < newest(join(root, 'lib'))
-    );
-  };
-  const lock = join(tmpdir(), `simdnn-dist-lock-${Buffer.from(root).toString('hex').slice(-24)}`);
-  for (let i = 0; stale() && i < 600; i++) {
-    try {
-      mkdirSync(lock);
-    } catch {
-      execFileSync('sleep', ['0.5']);
-      continue;
-    }
-    try {
-      if (stale()) {
-        try {
-          execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
-        } catch {
-          // Type errors elsewhere still emit JavaScript; the check below decides.
-        }
-      }
-    } finally {
-      rmSync(lock, { recursive: true, force: true });
-    }
-    break;
-  }
-  if (!existsSync(main)) throw new Error('dist/cli/main.js could not be built');
-}
 
 function simdnn(...args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [main, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -9,6 +8,7 @@ import { digits, iris } from '../lib/datasets.js';
 import { dense } from '../lib/layers.js';
 import { Sequential } from '../lib/model.js';
 import { adam } from '../lib/optimizers.js';
+import { ensureDist } from './dist.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -147,48 +147,6 @@ describe('crossValidate', () => {
     );
   });
 });
-
-/** Compiles dist/ when a library source is newer (once, even with test files running in parallel). */
-function ensureDist(): void {
-  const newest = (dir: string): number => {
-    let t = 0;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) t = Math.max(t, newest(p));
-      else if (e.name.endsWith('.ts')) t = Math.max(t, statSync(p).mtimeMs);
-    }
-    return t;
-  };
-  const stale = () => {
-    const files = ['dist/index.js', 'dist/cli/main.js', 'dist/cross-validate-worker.js'].map((f) => join(root, f));
-    return (
-      files.some((f) => !existsSync(f)) ||
-      Math.min(...files.map((f) => statSync(f).mtimeMs)) < newest(join(root, 'lib'))
-    );
-  };
-  const lock = join(tmpdir(), `simdnn-dist-lock-${Buffer.from(root).toString('hex').slice(-24)}`);
-  for (let i = 0; stale() && i < 600; i++) {
-    try {
-      mkdirSync(lock);
-    } catch {
-      execFileSync('sleep', ['0.5']);
-      continue;
-    }
-    try {
-      if (stale()) {
-        try {
-          execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
-        } catch {
-          // Type errors elsewhere still emit JavaScript; the checks below decide.
-        }
-      }
-    } finally {
-      rmSync(lock, { recursive: true, force: true });
-    }
-    break;
-  }
-  if (!existsSync(join(root, 'dist/cross-validate-worker.js'))) throw new Error('dist/ could not be built');
-}
 
 describe('crossValidate on worker threads', () => {
   let dir: string;

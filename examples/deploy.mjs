@@ -3,25 +3,25 @@
  * keep it in one Buffer (for a database or object store), resume training,
  * and export it to ONNX for onnxruntime.
  *
- *   npx tsx examples/deploy.ts [outDir]
+ * Run: node examples/deploy.mjs [outDir]   (after `npm run build`; in your project, import from 'simdnn')
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as nn from '../lib/index.js';
+import * as nn from '../dist/index.js';
 
 const out = process.argv[2] ?? mkdtempSync(join(tmpdir(), 'simdnn-deploy-'));
 
 // Points in the square [-1, 1]^2, class 1 inside the circle of radius 0.6.
 const n = 400;
-const x: number[][] = [];
-const y: number[] = [];
+const x = [];
+const y = [];
 let seed = 7;
 const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
 for (let i = 0; i < n; i++) {
   const p = [random(), random()];
   x.push(p);
-  y.push(Math.hypot(p[0]!, p[1]!) < 0.6 ? 1 : 0);
+  y.push(Math.hypot(p[0], p[1]) < 0.6 ? 1 : 0);
 }
 
 const model = nn.sequential([
