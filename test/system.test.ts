@@ -7,15 +7,13 @@ import { ISAS, rng, randomArray, withIsa } from './helpers.js';
 const root = new URL('..', import.meta.url).pathname;
 
 function infoWith(isa: string): string {
-  return execFileSync(
-    process.execPath,
-    ['-e', `const a=require('./build/Release/simdnn.node');console.log(a.info().isa)`],
-    {
-      cwd: root,
-      env: { ...process.env, SIMDNN_ISA: isa },
-      encoding: 'utf8',
-    },
-  ).trim();
+  // The same binary the tests load (build/Release, or the sanitizer build named by SIMDNN_ADDON_PATH).
+  const script = `const a=require(${JSON.stringify(nativePath)});console.log(a.info().isa)`;
+  return execFileSync(process.execPath, ['-e', script], {
+    cwd: root,
+    env: { ...process.env, SIMDNN_ISA: isa },
+    encoding: 'utf8',
+  }).trim();
 }
 
 describe('info', () => {
