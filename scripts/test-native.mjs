@@ -3,13 +3,16 @@
 // fp64 references. With --arm64 it cross-compiles for AArch64 (NEON) and runs
 // the tests under qemu-aarch64 (needs g++-aarch64-linux-gnu and qemu-user).
 import { execSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const arm = process.argv.includes('--arm64');
-const build = join(tmpdir(), arm ? 'simdnn-native-arm64' : 'simdnn-native');
+// One build folder per checkout (CMake refuses a cache made from another source folder).
+const tag = createHash('sha256').update(root).digest('hex').slice(0, 12);
+const build = join(tmpdir(), `simdnn-native-${arm ? 'arm64' : 'host'}-${tag}`);
 const toolchain = arm ? ` -DCMAKE_TOOLCHAIN_FILE=${join(root, 'test/native/aarch64.cmake')}` : '';
 const run = (cmd) => execSync(cmd, { cwd: root, stdio: 'inherit' });
 run(`cmake -S test/native -B ${build} -DCMAKE_BUILD_TYPE=Release${toolchain}`);
