@@ -12,6 +12,7 @@
 //   node scripts/test-sanitize.mjs [--rebuild] [vitest args...]
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +25,9 @@ const rebuild = args.includes('--rebuild');
 const vitestArgs = [...args.filter((a) => a !== '--rebuild'), '--exclude', 'test/package.test.ts'];
 const flags = '-fsanitize=address,undefined -fno-omit-frame-pointer -g';
 // One folder per user, kept between runs so that a rerun builds incrementally.
-const project = join(tmpdir(), `simdnn-sanitize-${process.getuid?.() ?? 'user'}`);
+// One build folder per checkout: its links point at this checkout's sources.
+const tag = createHash('sha256').update(root).digest('hex').slice(0, 12);
+const project = join(tmpdir(), `simdnn-sanitize-${process.getuid?.() ?? 'user'}-${tag}`);
 const addon = join(project, 'build', 'Release', 'simdnn.node');
 const logs = join(project, 'reports');
 const started = performance.now();
