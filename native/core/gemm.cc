@@ -253,6 +253,15 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
     return;
   }
   const GemmKernels& g = kern.gemm;
+  if (m == 1 && !trans_b && g.gemv) {
+    // One row (batch-1 inference): no packing, no threads, many columns in flight.
+    g.gemv(k, a, trans_a ? lda : 1, b, ldb, c, n, alpha, beta, P.bias);
+    if (P.act == Act::Softmax)
+      softmax_block(P, 0, 1);
+    else if (P.act != Act::Linear || P.act_out)
+      activate_block(P, 0, 0, 1, n);
+    return;
+  }
   // Packing pays when its cost (one pass over the block) is spread over many
   // tiles, and whenever reading in place would thrash a cache:
   //  - B: reused by ceil(m / MR) row panels; read in place its KC x NR panel

@@ -49,6 +49,12 @@ struct GemmKernels {
   // Packs op(B)[0:kc, 0:nc] into ceil(nc / NR) panels of kc x NR. Without
   // trans op(B)(p, j) = b[p * ldb + j], with trans b[j * ldb + p].
   void (*pack_b)(bool trans, size_t kc, size_t nc, const float* b, size_t ldb, float* dst);
+  // One row of C (m == 1, op(B) = B in place): C[0, 0:n] = alpha * a . B +
+  // beta * C (+ bias), a[p] at a[p * sa]. The same per-element FMA chains and
+  // KC blocks as the micro-kernels (so the same bits), but with many columns
+  // in flight, which hides the FMA latency a one-row tile cannot.
+  void (*gemv)(size_t k, const float* a, size_t sa, const float* b, size_t ldb, float* c, size_t n, float alpha,
+               float beta, const float* bias);
 };
 
 }  // namespace simdnn

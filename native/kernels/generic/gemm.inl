@@ -208,6 +208,54 @@ void pack_b(bool trans, size_t kc, size_t nc, const float* b, size_t ldb, float*
   }
 }
 
+// Columns [j0, j0 + V * kLanes) (the last vector may hold only `tail` valid
+// lanes when tail > 0) of one row of C, KC block by KC block.
+template <size_t V>
+inline void gemv_columns(size_t k, const float* a, size_t sa, const float* b, size_t ldb, float* c, float alpha,
+                         float beta, const float* bias, size_t tail) {
+  const vf va = vset1(alpha);
+  for (size_t pc = 0; pc < k; pc += SIMDNN_GEMM_KC) {
+    const size_t kc = k - pc < SIMDNN_GEMM_KC ? k - pc : SIMDNN_GEMM_KC;
+    vf acc[V];
+#pragma GCC unroll 16
+    for (size_t v = 0; v < V; ++v) acc[v] = vzero();
+    const float* bp = b + pc * ldb;
+    const float* ap = a + pc * sa;
+    for (size_t p = 0; p < kc; ++p, bp += ldb, ap += sa) {
+      const vf av = vset1(*ap);
+#pragma GCC unroll 16
+      for (size_t v = 0; v < V; ++v) {
+        const vf bv = tail && v + 1 == V ? vload_partial(bp + v * kLanes, tail) : vload(bp + v * kLanes);
+        acc[v] = vfmadd(av, bv, acc[v]);
+      }
+    }
+    // As store_tile: the first K block applies beta, the last adds the bias.
+    const float bt = pc == 0 ? beta : 1.f;
+    const vf vb = vset1(bt);
+    const bool last = pc + kc == k;
+#pragma GCC unroll 16
+    for (size_t v = 0; v < V; ++v) {
+      float* cv = c + v * kLanes;
+      const size_t w = tail && v + 1 == V ? tail : kLanes;
+      vf r = bt != 0.f ? vfmadd(va, acc[v], vmul(vb, vload_partial(cv, w))) : vmul(va, acc[v]);
+      if (last && bias) r = vadd(r, vload_partial(bias + v * kLanes, w));
+      vstore_partial(cv, r, w);
+    }
+  }
+}
+
+void gemv(size_t k, const float* a, size_t sa, const float* b, size_t ldb, float* c, size_t n, float alpha, float beta,
+          const float* bias) {
+  constexpr size_t V = 8;  // eight independent FMA chains in flight
+  size_t j = 0;
+  for (; j + V * kLanes <= n; j += V * kLanes)
+    gemv_columns<V>(k, a, sa, b + j, ldb, c + j, alpha, beta, bias ? bias + j : nullptr, 0);
+  for (; j < n; j += kLanes) {
+    const size_t w = n - j < kLanes ? n - j : kLanes;
+    gemv_columns<1>(k, a, sa, b + j, ldb, c + j, alpha, beta, bias ? bias + j : nullptr, w == kLanes ? 0 : w);
+  }
+}
+
 template <size_t M>
 struct FillRows {
   static void run(GemmKernels& k) {
@@ -233,6 +281,7 @@ void fill_gemm(GemmKernels& k) {
   FillRows<kMr>::run(k);
   k.pack_a = pack_a;
   k.pack_b = pack_b;
+  k.gemv = gemv;
 }
 
 }  // namespace SIMDNN_ISA_NS
