@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
 import { join, dirname, basename, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newestMtime } from '../lib/mtime.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const build = join(tmpdir(), 'simdnn-bench-gemm');
@@ -46,11 +47,13 @@ async function compileAll() {
     return { ...u, obj };
   });
   const jobs = Math.max(1, Math.min(2, availableParallelism()));
+  const headers = newestMtime(join(root, 'native'), ['.h', '.inl']);
   const worker = async () => {
     for (let u = queue.shift(); u; u = queue.shift()) {
       let fresh = false;
       try {
-        fresh = statSync(u.obj).mtimeMs > statSync(u.src).mtimeMs && !process.env.BENCH_REBUILD;
+        const t = statSync(u.obj).mtimeMs;
+        fresh = !process.env.BENCH_REBUILD && t > statSync(u.src).mtimeMs && t > headers;
       } catch {
         // No object file yet: compile it.
       }

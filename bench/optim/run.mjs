@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { availableParallelism, arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newestMtime } from '../lib/mtime.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const build = join(tmpdir(), 'simdnn-bench-optim');
@@ -59,16 +60,6 @@ for (const f of ['core/threadpool.cc', 'core/optimizer.cc', 'core/schedule.cc', 
 units.push({ src: join(root, 'bench/optim/bench_optim.cc'), flags: ['-march=native'] });
 
 // Newest header: an object older than any header it may include is rebuilt.
-function newestMtime(dir, exts) {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) t = Math.max(t, newestMtime(p, exts));
-    else if (exts.some((x) => e.name.endsWith(x))) t = Math.max(t, statSync(p).mtimeMs);
-  }
-  return t;
-}
-
 function run(cmd, args, { capture = false, env } = {}) {
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, args, { stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'], env: env ?? process.env });
