@@ -75,4 +75,6 @@ const exe = join(build, 'bench_gemm');
 await run(cxx, [...objs, '-o', exe, '-lopenblas', '-lpthread']);
 const json = join(root, 'bench', 'results', 'gemm.json');
 await run(exe, [...process.argv.slice(2), '--json', json]);
+// The same MLP shapes through nn.matmul (N-API overhead included), against OpenBLAS's figures of this run.
+await run(process.execPath, [join(root, 'bench', 'gemm', 'node-entry.mjs')]);
 console.log(`results: ${relative(process.cwd(), json) || basename(json)}`);
