@@ -7,11 +7,11 @@
 //
 // Env: CXX (default g++), PYTHON (default /usr/bin/python3), BENCH_REBUILD=1.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { availableParallelism, arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { newestMtime } from '../lib/mtime.mjs';
+import { buildProgram, kernelUnits } from '../lib/native-build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const build = join(tmpdir(), 'simdnn-bench-optim');
@@ -32,34 +32,18 @@ if (!/^\d+(,\d+)*$/.test(sizes)) throw new Error(`Expected --sizes as n[,n...] b
 if (!/^\d+(,\d+)*$/.test(threads)) throw new Error(`Expected --threads as t[,t...] but received '${threads}'`);
 
 // ---------------------------------------------------------------- build
-const cxx = process.env.CXX || 'g++';
-const base = ['-std=c++17', '-O3', '-DNDEBUG', '-fexceptions', '-pthread', '-I', join(root, 'native')];
-const ccIn = (dir) =>
-  existsSync(join(root, dir))
-    ? readdirSync(join(root, dir))
-        .filter((f) => f.endsWith('.cc'))
-        .map((f) => join(root, dir, f))
-    : [];
+// Only the core files the optimizer needs.
+const units = [
+  ...kernelUnits(),
+  ...['core/threadpool.cc', 'core/optimizer.cc', 'core/schedule.cc', 'kernels/dispatch.cc'].map((f) => ({
+    src: join(root, 'native', f),
+    flags: [],
+  })),
+  { src: join(root, 'bench/optim/bench_optim.cc'), flags: ['-march=native'] },
+];
+const buildBench = () => buildProgram({ units, buildDir: build, exe: 'bench_optim' });
 
-const isaFlags =
-  arch() === 'x64'
-    ? {
-        scalar: [],
-        avx2: ['-mavx2', '-mfma'],
-        avx512: ['-mavx512f', '-mavx512bw', '-mavx512dq', '-mavx512vl', '-mfma', '-Wno-uninitialized'],
-      }
-    : arch() === 'arm64'
-      ? { scalar: [], neon: [] }
-      : { scalar: [] };
-const units = [];
-for (const [isa, flags] of Object.entries(isaFlags))
-  for (const src of ccIn(`native/kernels/${isa}`)) units.push({ src, flags });
-// Only the core files the optimizer needs: other engineers' work in progress elsewhere cannot break this build.
-for (const f of ['core/threadpool.cc', 'core/optimizer.cc', 'core/schedule.cc', 'kernels/dispatch.cc'])
-  units.push({ src: join(root, 'native', f), flags: [] });
-units.push({ src: join(root, 'bench/optim/bench_optim.cc'), flags: ['-march=native'] });
-
-// Newest header: an object older than any header it may include is rebuilt.
+// Runs a command; with capture, resolves with its standard output.
 function run(cmd, args, { capture = false, env } = {}) {
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, args, { stdio: ['ignore', capture ? 'pipe' : 'inherit', 'inherit'], env: env ?? process.env });
@@ -70,35 +54,6 @@ function run(cmd, args, { capture = false, env } = {}) {
       code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`)),
     );
   });
-}
-
-async function buildBench() {
-  const headers = newestMtime(join(root, 'native'), ['.h', '.inl']);
-  const objs = [];
-  const queue = units.map((u) => {
-    const obj = join(build, relative(root, u.src).replace(/[\\/]/g, '_') + '.o');
-    objs.push(obj);
-    return { ...u, obj };
-  });
-  const jobs = Math.max(1, Math.min(2, availableParallelism()));
-  const worker = async () => {
-    for (let u = queue.shift(); u; u = queue.shift()) {
-      let fresh = false;
-      try {
-        const t = statSync(u.obj).mtimeMs;
-        fresh = !process.env.BENCH_REBUILD && t > statSync(u.src).mtimeMs && t > headers;
-      } catch {
-        // No object file yet: compile it.
-      }
-      if (fresh) continue;
-      console.log(`compile ${relative(root, u.src)}`);
-      await run(cxx, [...base, ...u.flags, '-c', u.src, '-o', u.obj]);
-    }
-  };
-  await Promise.all(Array.from({ length: jobs }, worker));
-  const exe = join(build, 'bench_optim');
-  await run(cxx, [...objs, '-o', exe, '-pthread']);
-  return exe;
 }
 
 // ---------------------------------------------------------------- machine
