@@ -3,7 +3,7 @@
     "defines": ["NAPI_VERSION=8"],
     "cflags!": ["-fno-exceptions"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
-    "cflags_cc": ["-std=c++17", "-O3", "-fexceptions"],
+    "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-ffp-contract=off"],
     "include_dirs": ["native"]
   },
   "targets": [

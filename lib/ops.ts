@@ -1,5 +1,5 @@
 /** Per-op tensor functions: dot and matrix products. */
-import { expectedMessage } from './errors.js';
+import { expectedMessage, typeError } from './errors.js';
 import { native } from './native.js';
 import { Tensor, toTensor } from './tensor.js';
 import { checkBoolean, checkKnownKeys, checkOptions } from './validate.js';
@@ -9,6 +9,14 @@ export interface MatmulOptions {
   transposeA?: boolean;
   /** Use the transpose of `b`. */
   transposeB?: boolean;
+  /**
+   * Write the product into this storage instead of a new one: a Tensor of
+   * shape [m, n] or a Float32Array of m * n values, sharing no memory with `a`
+   * or `b`. Reusing it call after call saves allocating (and the operating
+   * system zeroing) fresh memory for every product. The result is returned as
+   * a Tensor over it. matmulAsync writes it when its promise resolves.
+   */
+  out?: Tensor | Float32Array;
 }
 
 function matrix(v: unknown, argument: string): Tensor {
@@ -18,11 +26,42 @@ function matrix(v: unknown, argument: string): Tensor {
   return t;
 }
 
+/** Whether two typed arrays share any byte of memory. */
+function overlaps(x: Float32Array, y: Float32Array): boolean {
+  if (x.buffer !== y.buffer) return false;
+  return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+}
+
+function outStorage(v: unknown, m: number, n: number, a: Tensor, b: Tensor): Float32Array {
+  const expected = `a Tensor of shape [${m}, ${n}] or a Float32Array of ${m * n} values`;
+  let data: Float32Array;
+  if (v instanceof Tensor) {
+    if (v.rank !== 2 || v.shape[0] !== m || v.shape[1] !== n)
+      throw new RangeError(expectedMessage(expected, 'options.out', `a tensor of shape [${v.shape.join(', ')}]`));
+    data = v.data;
+  } else if (v instanceof Float32Array) {
+    if (v.length !== m * n)
+      throw new RangeError(expectedMessage(expected, 'options.out', `a Float32Array of ${v.length} values`));
+    data = v;
+  } else {
+    throw typeError(expected, 'options.out', v);
+  }
+  for (const [t, name] of [
+    [a, 'a'],
+    [b, 'b'],
+  ] as const)
+    if (overlaps(data, t.data))
+      throw new RangeError(
+        expectedMessage(`storage that shares no memory with ${name}`, 'options.out', `storage overlapping ${name}`),
+      );
+  return data;
+}
+
 function prepare(a: unknown, b: unknown, options: unknown) {
   const ta = matrix(a, 'a');
   const tb = matrix(b, 'b');
   const opts = checkOptions(options, 'options');
-  checkKnownKeys(opts, ['transposeA', 'transposeB'], 'options');
+  checkKnownKeys(opts, ['transposeA', 'transposeB', 'out'], 'options');
   const transA = opts.transposeA === undefined ? false : checkBoolean(opts.transposeA, 'options.transposeA');
   const transB = opts.transposeB === undefined ? false : checkBoolean(opts.transposeB, 'options.transposeB');
   const [m, k] = transA ? [ta.shape[1]!, ta.shape[0]!] : [ta.shape[0]!, ta.shape[1]!];
@@ -35,7 +74,8 @@ function prepare(a: unknown, b: unknown, options: unknown) {
         `a tensor of shape [${tb.shape.join(', ')}]${transB ? ' (transposed)' : ''}`,
       ),
     );
-  return { ta, tb, m, n, k, transA, transB };
+  const out = opts.out === undefined ? undefined : outStorage(opts.out, m, n, ta, tb);
+  return { ta, tb, m, n, k, transA, transB, out };
 }
 
 /** The product's storage; a product too large for one Float32Array is a RangeError in the house style. */
@@ -56,7 +96,7 @@ function allocateProduct(m: number, n: number): Float32Array {
 /** The matrix product `op(a) · op(b)` of two 2-D tensors, computed synchronously. */
 export function matmul(a: unknown, b: unknown, options?: MatmulOptions): Tensor {
   const p = prepare(a, b, options);
-  const out = allocateProduct(p.m, p.n);
+  const out = p.out ?? allocateProduct(p.m, p.n);
   native.matmul(p.ta.data, p.tb.data, p.m, p.n, p.k, p.transA, p.transB, out);
   return new Tensor(out, [p.m, p.n]);
 }
@@ -69,8 +109,10 @@ export async function matmulAsync(a: unknown, b: unknown, options?: MatmulOption
   const p = prepare(a, b, options);
   const stack = new Error();
   try {
-    const out = await native.matmulAsync(p.ta.data, p.tb.data, p.m, p.n, p.k, p.transA, p.transB);
-    return new Tensor(out, [p.m, p.n]);
+    const result: Float32Array = await native.matmulAsync(p.ta.data, p.tb.data, p.m, p.n, p.k, p.transA, p.transB);
+    if (!p.out) return new Tensor(result, [p.m, p.n]);
+    p.out.set(result);
+    return new Tensor(p.out, [p.m, p.n]);
   } catch (e) {
     if (e instanceof Error && stack.stack)
       e.stack = `${e.name}: ${e.message}\n${stack.stack.split('\n').slice(1).join('\n')}`;

@@ -219,7 +219,7 @@ const rows: Row[] = [
     'matmul: an unknown option',
     () => nn.matmul([[1]], [[1]], bad({ transpose: true })),
     TypeError,
-    'Expected one of the options transposeA, transposeB for options, but received an unknown option "transpose"',
+    'Expected one of the options transposeA, transposeB, out for options, but received an unknown option "transpose"',
   ],
   [
     'matmul: a string element',

@@ -53,6 +53,65 @@ describe('matmul', () => {
     expect(relError((await p).data, want)).toBeLessThanOrEqual(1e-5);
   });
 
+  it('writes into options.out, call after call, with the same values as a fresh product', async () => {
+    const r = rng(21);
+    for (const [m, n, k] of [
+      [1, 256, 784],
+      [17, 13, 5],
+      [128, 10, 128],
+    ] as [number, number, number][])
+      for (const tb of [false, true]) {
+        const a = nn.tensor(randomArray(m * k, r), [m, k]);
+        const b = nn.tensor(randomArray(k * n, r), tb ? [n, k] : [k, n]);
+        const fresh = nn.matmul(a, b, { transposeB: tb });
+        const out = nn.tensor(new Float32Array(m * n).fill(NaN), [m, n]);
+        for (let i = 0; i < 2; i++) {
+          const got = nn.matmul(a, b, { transposeB: tb, out });
+          expect(got.data).toBe(out.data);
+          expect(got.shape).toEqual([m, n]);
+          expect(Array.from(got.data)).toEqual(Array.from(fresh.data));
+        }
+        const flat = new Float32Array(m * n).fill(NaN);
+        expect(nn.matmul(a, b, { transposeB: tb, out: flat }).data).toBe(flat);
+        expect(Array.from(flat)).toEqual(Array.from(fresh.data));
+        const asyncOut = new Float32Array(m * n).fill(NaN);
+        const viaAsync = await nn.matmulAsync(a, b, { transposeB: tb, out: asyncOut });
+        expect(viaAsync.data).toBe(asyncOut);
+        expect(Array.from(asyncOut)).toEqual(Array.from(fresh.data));
+      }
+  });
+
+  it('rejects an options.out of the wrong shape, type, or sharing memory with an input', async () => {
+    const a = nn.tensor(new Float32Array(6), [2, 3]);
+    const b = nn.tensor(new Float32Array(12), [3, 4]);
+    expect(() => nn.matmul(a, b, { out: nn.tensor(new Float32Array(8), [4, 2]) })).toThrow(
+      new RangeError(
+        'Expected a Tensor of shape [2, 4] or a Float32Array of 8 values for options.out, but received a tensor of shape [4, 2]',
+      ),
+    );
+    expect(() => nn.matmul(a, b, { out: new Float32Array(7) })).toThrow(
+      new RangeError(
+        'Expected a Tensor of shape [2, 4] or a Float32Array of 8 values for options.out, but received a Float32Array of 7 values',
+      ),
+    );
+    expect(() => nn.matmul(a, b, { out: [1, 2] as never })).toThrow(TypeError);
+    const shared = new Float32Array(20);
+    const a2 = nn.tensor(shared.subarray(0, 6), [2, 3]);
+    expect(() => nn.matmul(a2, b, { out: shared.subarray(5, 13) })).toThrow(
+      new RangeError(
+        'Expected storage that shares no memory with a for options.out, but received storage overlapping a',
+      ),
+    );
+    expect(() => nn.matmul(a, b, { out: b.data.subarray(0, 8) })).toThrow(
+      new RangeError(
+        'Expected storage that shares no memory with b for options.out, but received storage overlapping b',
+      ),
+    );
+    // Adjacent but disjoint storage is fine.
+    expect(nn.matmul(a2, b, { out: shared.subarray(6, 14) }).shape).toEqual([2, 4]);
+    await expect(nn.matmulAsync(a, b, { out: new Float32Array(3) })).rejects.toThrow(RangeError);
+  });
+
   it('accepts nested arrays', () => {
     const c = nn.matmul(
       [

@@ -67,7 +67,16 @@ export function run(cmd, args, opts = {}) {
 export async function buildProgram({ units, buildDir, exe, libs = [] }) {
   mkdirSync(buildDir, { recursive: true });
   const cxx = process.env.CXX || 'g++';
-  const base = ['-std=c++17', '-O3', '-DNDEBUG', '-fexceptions', '-pthread', '-I', join(root, 'native')];
+  const base = [
+    '-std=c++17',
+    '-O3',
+    '-ffp-contract=off',
+    '-DNDEBUG',
+    '-fexceptions',
+    '-pthread',
+    '-I',
+    join(root, 'native'),
+  ];
   const headers = newestMtime(join(root, 'native'), ['.h', '.inl']);
   const objs = [];
   const queue = units.map((u) => {

@@ -59,12 +59,16 @@ class PackBuffer {
 
 thread_local PackBuffer t_pack_a;
 thread_local PackBuffer t_pack_b;
+thread_local PackBuffer t_transposed;  // C^T of a narrow product (see narrow_via_transpose)
 
 // Below this many flops (2 m n k) one thread does it all: waking the pool and
 // splitting costs more than it saves.
 constexpr double kMinParallelFlops = 1.5e6;
 // Each extra thread should get at least this much work.
 constexpr double kFlopsPerThread = 0.75e6;
+// A one-row product is split over threads from this many multiply-adds (its
+// weights then no longer fit comfortably in one core's L2).
+constexpr size_t kMinParallelGemvMacs = 96 * 1024;
 // Work is cut into chunks of at least this much (each packs its own A and B).
 constexpr double kFlopsPerChunk = 4e6;
 
@@ -222,6 +226,18 @@ void choose_grid(const Problem& P, size_t nt, size_t* tm_out, size_t* tn_out) {
   *tn_out = best_tn;
 }
 
+// A product with fewer columns than a register tile is wide (NR lanes, most of
+// them idle: n = 10 uses 10 of 16). Its transpose, C^T = op(B)^T op(A)^T, puts
+// those n columns on the tile's rows (MR at a time) and m on its lanes. Worth
+// it when fewer rows than lanes are padded, and when m fills the lanes. Only
+// for beta == 0: every element is then the same chain of FMAs on the same
+// products (in the same order of k, blocked alike), so the values are
+// bitwise those of the direct product.
+bool narrow_via_transpose(const GemmKernels& g, size_t m, size_t n, float beta) {
+  if (beta != 0.f || n >= g.nr || m < 2 * g.nr) return false;
+  return ceil_div(n, g.mr) * g.mr * 10 < ceil_div(n, g.nr) * g.nr * 9;
+}
+
 void check_ld(size_t ld, size_t rows, size_t width, const char* what) {
   if (rows > 0 && width > 0 && ld < width) throw std::invalid_argument(what);
 }
@@ -253,9 +269,43 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
     return;
   }
   const GemmKernels& g = kern.gemm;
+  if (narrow_via_transpose(g, m, n, beta)) {
+    // C^T (n x m, contiguous) = op(B)^T op(A)^T, then C = (C^T)^T + bias and
+    // the activation, as the tiles' epilogue would have done.
+    float* ct = t_transposed.get(n * m);
+    sgemm_with(kern, max_threads, !trans_b, !trans_a, n, m, k, alpha, b, ldb, a, lda, 0.f, ct, m, nullptr);
+    for (size_t i = 0; i < m; ++i) {
+      float* row = c + i * ldc;
+      if (P.bias)
+        for (size_t j = 0; j < n; ++j) row[j] = ct[j * m + i] + P.bias[j];
+      else
+        for (size_t j = 0; j < n; ++j) row[j] = ct[j * m + i];
+    }
+    if (P.act == Act::Softmax)
+      softmax_block(P, 0, m);
+    else
+      activate_block(P, 0, 0, m, n);
+    return;
+  }
   if (m == 1 && !trans_b && g.gemv) {
-    // One row (batch-1 inference): no packing, no threads, many columns in flight.
-    g.gemv(k, a, trans_a ? lda : 1, b, ldb, c, n, alpha, beta, P.bias);
+    // One row (batch-1 inference): no packing, many columns in flight. A wide
+    // layer is split by columns over the pool: each core then reads (and,
+    // call after call, keeps in its own L2) only its share of the weights.
+    // Tiny ones stay on the calling thread. Columns are independent, so the
+    // split does not change any value.
+    const size_t chunk_cols = 64;
+    const size_t nt = max_threads > 1 && n * k >= kMinParallelGemvMacs ? std::min(max_threads, n / chunk_cols) : 1;
+    if (nt <= 1) {
+      g.gemv(k, a, trans_a ? lda : 1, b, ldb, c, n, alpha, beta, P.bias);
+    } else {
+      const size_t chunks = ceil_div(n, chunk_cols);
+      parallel_run(nt, [&](size_t tid, size_t nth) {
+        const size_t j0 = std::min(n, chunks * tid / nth * chunk_cols);
+        const size_t j1 = std::min(n, chunks * (tid + 1) / nth * chunk_cols);
+        if (j0 < j1)
+          g.gemv(k, a, trans_a ? lda : 1, b + j0, ldb, c + j0, j1 - j0, alpha, beta, P.bias ? P.bias + j0 : nullptr);
+      });
+    }
     if (P.act == Act::Softmax)
       softmax_block(P, 0, 1);
     else if (P.act != Act::Linear || P.act_out)

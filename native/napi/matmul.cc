@@ -20,15 +20,15 @@ struct MatmulArgs {
 };
 
 // Arguments: a, b, m, n, k, transA, transB, out. op(A) is m x k, op(B) is k x n.
-MatmulArgs parse(const Napi::CallbackInfo& info, Napi::Float32Array& a, Napi::Float32Array& b) {
+MatmulArgs parse(const Napi::CallbackInfo& info, F32View& a, F32View& b) {
   Napi::Env env = info.Env();
-  a = get_f32(info, 0, "a");
-  b = get_f32(info, 1, "b");
+  a = get_f32_view(info, 0, "a");
+  b = get_f32_view(info, 1, "b");
   MatmulArgs p{get_size(info, 2, "m"), get_size(info, 3, "n"), get_size(info, 4, "k"), get_bool(info, 5, "transposeA"),
                get_bool(info, 6, "transposeB")};
-  if (a.ElementLength() != checked_mul(env, p.m, p.k, "the size of a"))
+  if (a.length != checked_mul(env, p.m, p.k, "the size of a"))
     throw Napi::RangeError::New(env, "Expected a to hold m * k elements");
-  if (b.ElementLength() != checked_mul(env, p.k, p.n, "the size of b"))
+  if (b.length != checked_mul(env, p.k, p.n, "the size of b"))
     throw Napi::RangeError::New(env, "Expected b to hold k * n elements");
   if (checked_mul(env, p.m, p.n, "the size of the product") > ((size_t)1 << 50))
     throw Napi::RangeError::New(env, "Size too large: the product would have m * n = " + std::to_string(p.m) + " * " +
@@ -41,15 +41,15 @@ void run(const MatmulArgs& p, const float* a, const float* b, float* c) {
 }
 
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
-  Napi::Float32Array a, b;
+  F32View a, b;
   MatmulArgs p = parse(info, a, b);
-  Napi::Float32Array out = get_f32(info, 7, "out");
-  if (out.ElementLength() != p.m * p.n) throw Napi::RangeError::New(info.Env(), "Expected out to hold m * n elements");
+  const F32View out = get_f32_view(info, 7, "out");
+  if (out.length != p.m * p.n) throw Napi::RangeError::New(info.Env(), "Expected out to hold m * n elements");
   guarded(info.Env(), [&] {
-    run(p, a.Data(), b.Data(), out.Data());
+    run(p, a.data, b.data, out.data);
     return 0;
   });
-  return out;
+  return info[7];
 }
 
 class MatmulWorker : public Napi::AsyncWorker {
@@ -89,14 +89,14 @@ class MatmulWorker : public Napi::AsyncWorker {
 };
 
 Napi::Value MatmulAsync(const Napi::CallbackInfo& info) {
-  Napi::Float32Array a, b;
+  F32View a, b;
   MatmulArgs p = parse(info, a, b);
   // The worker copies a and b and allocates the product: check that they fit
   // (a product of 0-length inputs can still be huge) before zero-filling it.
   MatmulWorker* w = guarded(info.Env(), [&] {
-    check_fits_in_memory((p.m * p.n + a.ElementLength() + b.ElementLength()) * sizeof(float),
+    check_fits_in_memory((p.m * p.n + a.length + b.length) * sizeof(float),
                          "the inputs and the product of matmulAsync");
-    return new MatmulWorker(info.Env(), p, a.Data(), b.Data());
+    return new MatmulWorker(info.Env(), p, a.data, b.data);
   });
   Napi::Promise promise = w->Promise();
   w->Queue();

@@ -308,9 +308,9 @@ Napi::Value ModelWrap::SetWeights(const Napi::CallbackInfo& info) {
 // (the GEMM decides), internal buffers reused between calls.
 Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Float32Array x = get_f32(info, 0, "x");
+  const F32View x = get_f32_view(info, 0, "x");
   const size_t rows = get_size(info, 1, "rows");
-  if (x.ElementLength() != checked_mul(env, rows, net_->input_size(), "the input size"))
+  if (x.length != checked_mul(env, rows, net_->input_size(), "the input size"))
     throw Napi::RangeError::New(env, "Expected x to hold rows * inputSize values");
   auto lk = lock_or_throw(env, "predict");
   const size_t n = checked_mul(env, rows, net_->output_size(), "the output size");
@@ -322,7 +322,7 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
     out = new_f32(env, n);
   }
   guarded(env, [&] {
-    const float* y = net_->forward(x.Data(), rows, false);
+    const float* y = net_->forward(x.data, rows, false);
     if (n) std::memcpy(out.Data(), y, n * sizeof(float));
     return 0;
   });

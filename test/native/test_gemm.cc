@@ -3,6 +3,7 @@
 // padded leading dimensions, the fused epilogue, 1 and 2 threads (bitwise
 // equal). C and act_out are poisoned with NaN: every element of the m x n
 // window must be written and nothing outside it touched.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -278,12 +279,13 @@ void test_errors(const Kernels& k) {
 }  // namespace
 
 // The one-row path (batch-1 inference) gives the same bits as the same row
-// computed inside a larger product by the micro-kernels, with every epilogue.
+// computed inside a larger product by the micro-kernels, with every epilogue,
+// on one thread and split by columns over two (wide layers: n * k >= 96 Ki).
 void test_one_row_matches_tiles(const Kernels& k) {
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> u(-1.f, 1.f);
   for (size_t n : {1, 7, 16, 63, 64, 65, 130, 256})
-    for (size_t kk : {1, 5, 255, 256, 257, 784})
+    for (size_t kk : {1, 5, 255, 256, 257, 784, 1531})
       for (int act : {0, 1, 4, 7}) {
         const size_t m = 9;
         std::vector<float> a(m * kk), b(kk * n), bias(n), c1(n, NAN), cm(m * n, NAN), y1(n, NAN), ym(m * n, NAN);
@@ -297,13 +299,63 @@ void test_one_row_matches_tiles(const Kernels& k) {
           ep.act_out = y1.data();
           ep.ld_act_out = n;
         }
-        sgemm_with(k, 1, false, false, 1, n, kk, 0.5f, a.data(), kk, b.data(), n, 0.f, c1.data(), n, &ep);
         if (act != 0) ep.act_out = ym.data();
         sgemm_with(k, 1, false, false, m, n, kk, 0.5f, a.data(), kk, b.data(), n, 0.f, cm.data(), n, &ep);
-        bool same = std::memcmp(c1.data(), cm.data(), n * sizeof(float)) == 0;
-        if (act != 0) same = same && std::memcmp(y1.data(), ym.data(), n * sizeof(float)) == 0;
-        CHECK(same, "%s one row n=%zu k=%zu act=%d differs from the tiled product", k.name, n, kk, act);
+        for (size_t threads : {1, 2}) {
+          std::fill(c1.begin(), c1.end(), NAN);
+          std::fill(y1.begin(), y1.end(), NAN);
+          if (act != 0) ep.act_out = y1.data();
+          sgemm_with(k, threads, false, false, 1, n, kk, 0.5f, a.data(), kk, b.data(), n, 0.f, c1.data(), n, &ep);
+          bool same = std::memcmp(c1.data(), cm.data(), n * sizeof(float)) == 0;
+          if (act != 0) same = same && std::memcmp(y1.data(), ym.data(), n * sizeof(float)) == 0;
+          CHECK(same, "%s one row n=%zu k=%zu act=%d threads=%zu differs from the tiled product", k.name, n, kk, act,
+                threads);
+        }
       }
+}
+
+// A narrow product (n below the tile width, computed through its transpose)
+// gives the same bits as the same columns of a product wide enough for the
+// direct path, for every transpose combination and epilogue (for softmax, its
+// input), on 1 and 2 threads.
+void test_narrow_matches_wide(const Kernels& k) {
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  const size_t wide = std::max<size_t>(2 * k.gemm.nr, 16) + 3;  // wider than every n below
+  for (size_t m : {31, 64, 97, 128, 300})
+    for (size_t n : {1, 2, 5, 10, 12})
+      for (size_t kk : {1, 7, 128, 257, 784})
+        for (int t = 0; t < 4; ++t)
+          for (int act : {0, 1, 4, 7}) {
+            const bool ta = t & 1, tb = t & 2;
+            std::vector<float> a(m * kk), bw(kk * wide), bn(kk * n), bias(wide);
+            for (auto& v : a) v = u(rng);
+            for (auto& v : bw) v = u(rng);
+            for (auto& v : bias) v = u(rng);
+            // B narrow = the first n columns of op(B) wide.
+            for (size_t p = 0; p < kk; ++p)
+              for (size_t j = 0; j < n; ++j) bn[tb ? j * kk + p : p * n + j] = bw[tb ? j * kk + p : p * wide + j];
+            std::vector<float> cw(m * wide, NAN), yw(m * wide, NAN);
+            GemmEpilogue ep;
+            ep.bias = bias.data();
+            ep.act = (Act)act;
+            if (act != 0) ep.act_out = yw.data(), ep.ld_act_out = wide;
+            sgemm_with(k, 1, ta, tb, m, wide, kk, 0.75f, a.data(), ta ? m : kk, bw.data(), tb ? kk : wide, 0.f,
+                       cw.data(), wide, &ep);
+            for (size_t threads : {1, 2}) {
+              std::vector<float> cn(m * n, NAN), yn(m * n, NAN);
+              if (act != 0) ep.act_out = yn.data(), ep.ld_act_out = n;
+              sgemm_with(k, threads, ta, tb, m, n, kk, 0.75f, a.data(), ta ? m : kk, bn.data(), tb ? kk : n, 0.f,
+                         cn.data(), n, &ep);
+              bool same = true;
+              for (size_t i = 0; i < m; ++i)
+                same = same && std::memcmp(&cn[i * n], &cw[i * wide], n * sizeof(float)) == 0 &&
+                       // (softmax normalizes over the row: only its input, C, is comparable)
+                       (act == 0 || act == 7 || std::memcmp(&yn[i * n], &yw[i * wide], n * sizeof(float)) == 0);
+              CHECK(same, "%s narrow %c%c m=%zu n=%zu k=%zu act=%d threads=%zu differs from the wide product", k.name,
+                    ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, kk, act, threads);
+            }
+          }
 }
 
 int main() {
@@ -319,6 +371,7 @@ int main() {
     test_isa(*k);
     test_errors(*k);
     test_one_row_matches_tiles(*k);
+    test_narrow_matches_wide(*k);
   }
   return check_summary("test_gemm");
 }
