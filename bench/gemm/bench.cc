@@ -121,10 +121,37 @@ std::string json_escape(const std::string& s) {
 
 }  // namespace
 
+// --openblas-sample M N K TA TB THREADS: one sample of cblas_sgemm on that
+// shape (after a warm-up), printed as GFLOP/s. node-entry.mjs interleaves it
+// with its nn.matmul samples so that both see the same machine load.
+int openblas_sample(char** v) {
+  const size_t m = std::strtoul(v[0], nullptr, 10), n = std::strtoul(v[1], nullptr, 10),
+               k = std::strtoul(v[2], nullptr, 10);
+  const bool ta = std::atoi(v[3]) != 0, tb = std::atoi(v[4]) != 0;
+  const int threads = std::atoi(v[5]);
+  openblas_set_num_threads(threads);
+  const size_t ac = ta ? m : k, bc = tb ? k : n;
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::vector<float> a(m * k), b(k * n), c(m * n);
+  for (auto& x : a) x = u(rng);
+  for (auto& x : b) x = u(rng);
+  std::vector<double> g;
+  measure(
+      [&] {
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n,
+                    (int)k, 1.f, a.data(), (int)ac, b.data(), (int)bc, 0.f, c.data(), (int)n);
+      },
+      2.0 * m * n * k, 1, 0.05, g);
+  std::printf("%.3f\n", g[0]);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   bool quick = false;
   std::string json_path;
   for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--openblas-sample") && i + 6 < argc) return openblas_sample(argv + i + 1);
     if (!std::strcmp(argv[i], "--quick")) quick = true;
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
   }

@@ -5,14 +5,21 @@
 // per call (allocation included: the operating system hands out and zeroes new
 // pages for every product of more than a few hundred KiB), and with
 // `options.out` reused call after call (what cblas_sgemm does: it writes into
-// the caller's C). Adds `node_entry` to bench/results/gemm.json and prints a
-// table.
+// the caller's C). OpenBLAS is timed twice: its figure from the C++ run just
+// before, and samples of the same C++ program (one shape, one sample per
+// process: `--openblas-sample`) taken in turn with the Node samples, so that
+// both see the same load on this shared machine; the ratios use the latter.
+// Adds `node_entry` to bench/results/gemm.json and prints a table.
+//   node bench/gemm/node-entry.mjs <path of the bench_gemm program>
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const nn = await import(new URL('dist/index.js', `file://${root}`).href);
 const jsonFile = `${root}bench/results/gemm.json`;
+const benchExe = process.argv[2];
+if (!benchExe) throw new Error('usage: node bench/gemm/node-entry.mjs <bench_gemm program>');
 const results = JSON.parse(readFileSync(jsonFile, 'utf8'));
 
 const median = (xs) => {
@@ -20,7 +27,8 @@ const median = (xs) => {
   return s[Math.floor(s.length / 2)];
 };
 
-function time(shape, reuse) {
+/** A function that takes one sample (GFLOP/s) of nn.matmul on the shape, warmed up. */
+function sampler(shape, reuse) {
   const { m, n, k, trans_a: ta, trans_b: tb } = shape;
   const a = nn.tensor(
     Float32Array.from({ length: m * k }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5),
@@ -32,41 +40,66 @@ function time(shape, reuse) {
   );
   const opts = { transposeA: ta, transposeB: tb, ...(reuse ? { out: new Float32Array(m * n) } : {}) };
   const flops = 2 * m * n * k;
-  const reps = Math.max(5, Math.round(2e8 / flops));
+  const reps = Math.max(5, Math.round(1e8 / flops));
   for (let i = 0; i < reps; i++) nn.matmul(a, b, opts);
-  const samples = [];
-  for (let s = 0; s < 7; s++) {
+  return () => {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < reps; i++) nn.matmul(a, b, opts);
-    samples.push((flops * reps) / Number(process.hrtime.bigint() - t0));
-  }
-  return { median: median(samples), min: Math.min(...samples), max: Math.max(...samples) };
+    return (flops * reps) / Number(process.hrtime.bigint() - t0);
+  };
 }
+
+function openblasSample(shape, threads) {
+  const { m, n, k, trans_a: ta, trans_b: tb } = shape;
+  const args = ['--openblas-sample', m, n, k, ta ? 1 : 0, tb ? 1 : 0, threads].map(String);
+  return Number(execFileSync(benchExe, args, { encoding: 'utf8' }).trim());
+}
+
+const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 
 const rows = [];
 console.log('\nMLP shapes through the Node entry point (nn.matmul) vs OpenBLAS (C, same run)');
-console.log('shape                  thr   fresh GFLOP/s  ratio   out= GFLOP/s  ratio   OpenBLAS');
+console.log('shape                  thr      fresh  ratio       out=  ratio   OpenBLAS  (C run)  out=/C run');
+console.log('                             (GFLOP/s; ratios to the OpenBLAS samples taken in turn with ours)');
 for (const r of results.results) {
   if (!/^(fwd|wgrad|igrad|batch1)/.test(r.shape)) continue;
   nn.setThreads(r.threads);
-  const t = time(r, false);
-  const u = time(r, true);
-  const blas = r.openblas_gflops.median;
+  const fresh = sampler(r, false);
+  const reused = sampler(r, true);
+  const f = [],
+    u = [],
+    o = [];
+  for (let i = 0; i < 7; i++) {
+    f.push(fresh());
+    u.push(reused());
+    o.push(openblasSample(r, r.threads));
+  }
+  const t = stats(f),
+    w = stats(u),
+    blas = stats(o);
   rows.push({
     shape: r.shape,
     threads: r.threads,
     node_gflops: t,
-    node_out_gflops: u,
-    openblas_gflops: blas,
-    ratio: t.median / blas,
-    ratio_out: u.median / blas,
+    node_out_gflops: w,
+    openblas_interleaved_gflops: blas,
+    openblas_c_run_gflops: r.openblas_gflops.median,
+    ratio: t.median / blas.median,
+    ratio_out: w.median / blas.median,
+    ratio_out_vs_c_run: w.median / r.openblas_gflops.median,
   });
   console.log(
-    `${r.shape.padEnd(22)} ${String(r.threads).padStart(3)}   ${t.median.toFixed(1).padStart(12)}  ${(t.median / blas)
-      .toFixed(2)
-      .padStart(5)}x  ${u.median.toFixed(1).padStart(12)}  ${(u.median / blas).toFixed(2).padStart(5)}x  ${blas
-      .toFixed(1)
-      .padStart(8)}`,
+    [
+      r.shape.padEnd(22),
+      String(r.threads).padStart(3),
+      t.median.toFixed(1).padStart(10),
+      `${(t.median / blas.median).toFixed(2)}x`.padStart(6),
+      w.median.toFixed(1).padStart(10),
+      `${(w.median / blas.median).toFixed(2)}x`.padStart(6),
+      blas.median.toFixed(1).padStart(10),
+      r.openblas_gflops.median.toFixed(1).padStart(10),
+      `${(w.median / r.openblas_gflops.median).toFixed(2)}x`.padStart(6),
+    ].join(' '),
   );
 }
 results.node_entry = rows;

@@ -23,6 +23,7 @@ const exe = await buildProgram({
 });
 const json = join(root, 'bench', 'results', 'gemm.json');
 await run(exe, [...process.argv.slice(2), '--json', json]);
-// The same MLP shapes through nn.matmul (N-API overhead included), against OpenBLAS's figures of this run.
-await run(process.execPath, [join(root, 'bench', 'gemm', 'node-entry.mjs')]);
+// The same MLP shapes through nn.matmul (N-API overhead included), against OpenBLAS's figures of this run and
+// against OpenBLAS samples taken in between the Node samples (the same program, one shape at a time).
+await run(process.execPath, [join(root, 'bench', 'gemm', 'node-entry.mjs'), exe]);
 console.log(`results: ${relative(process.cwd(), json) || basename(json)}`);

@@ -122,7 +122,10 @@ void softmax_block(const Problem& P, size_t i, size_t rows) {
 void run_region(const Problem& P, size_t m0, size_t m1, size_t n0, size_t n1) {
   const GemmKernels& g = P.kern->gemm;
   const size_t MR = g.mr, NR = g.nr, KC = g.kc, MC = g.mc, NC = g.nc;
-  const bool elementwise_act = P.act != Act::Softmax && (P.act != Act::Linear || P.act_out);
+  // ReLU is applied by the micro-kernels as they store the last K block;
+  // other activations right after, on the tile while it is in L1.
+  const bool fused_relu = P.act == Act::Relu;
+  const bool elementwise_act = !fused_relu && P.act != Act::Softmax && (P.act != Act::Linear || P.act_out);
   float* abuf = P.pack_a ? t_pack_a.get(MC * KC) : nullptr;
   float* bbuf = t_pack_b.get(P.pack_b ? KC * ceil_div(std::min(NC, n1 - n0), NR) * NR : KC * NR);
 
@@ -160,12 +163,15 @@ void run_region(const Problem& P, size_t m0, size_t m1, size_t n0, size_t n1) {
             sb = NR;
           }
           out.bias = last && P.bias ? P.bias + jc + jr : nullptr;
+          out.relu = last && fused_relu;
+          out.ld_relu_out = P.ld_act_out;
           float* ccol = P.c + jc + jr;
 
           for (size_t ir = 0; ir < mc; ir += MR) {
             const size_t mr = std::min(MR, mc - ir);
             const size_t i = ic + ir;
             float* ct = ccol + i * P.ldc;
+            out.relu_out = out.relu && P.act_out ? P.act_out + i * P.ld_act_out + jc + jr : nullptr;
             if (P.pack_a && jr == 0)  // likewise
               g.pack_a(P.ta, mr, kc, P.ta ? P.a + pc * P.lda + i : P.a + i * P.lda + pc, P.lda, abuf + ir * kc);
             if (P.pack_a)
@@ -201,27 +207,31 @@ void run_scale_only(const Problem& P) {
     activate_block(P, 0, 0, P.m, P.n);
 }
 
-// Picks a tm x tn grid of chunks (tm * tn == nt) that minimises the cost of
-// the largest chunk: its micro-tiles plus the packing it repeats (every chunk
-// packs its own rows of A and its own columns of B, so splitting columns
-// packs A again per column band, and rows B). Ties go to splitting columns.
-void choose_grid(const Problem& P, size_t nt, size_t* tm_out, size_t* tn_out) {
+// Picks the number of chunks and their tm x tn grid. Every chunk packs its own
+// rows of A and its own columns of B, so more chunks repeat more packing
+// (splitting columns packs A again per column band, splitting rows B), while
+// fewer chunks leave a thread idle longer at the end (and when it starts
+// late: chunks go first come first served). Minimises the expected finish
+// time: total work / threads + half a chunk. Costs are cycles per step of k:
+// a micro-tile ~mr * nr / 16 (two 8-lane FMAs per cycle), packing one float
+// ~1.5 (measured: packing is ~10% of a single-thread 784 x 256 x 128 product).
+void choose_grid(const Problem& P, size_t nt, size_t max_chunks, size_t* tm_out, size_t* tn_out) {
   const size_t mr = P.kern->gemm.mr, nr = P.kern->gemm.nr;
   const size_t um = ceil_div(P.m, mr), un = ceil_div(P.n, nr);
-  // Per step of k: a micro-tile costs ~mr * nr / 16 cycles of FMAs (two
-  // 8-lane FMAs per cycle); packing one float of A or B about half a cycle.
-  const double tile = (double)(mr * nr) / 16.0, pack = 0.5;
+  const double tile = (double)(mr * nr) / 16.0, pack = 1.5;
   size_t best_tm = nt, best_tn = 1;
   double best_cost = 1e300;
-  for (size_t tn = nt; tn >= 1; --tn) {
-    if (nt % tn) continue;
-    const size_t tm = nt / tn;
-    if (P.act == Act::Softmax && tn != 1) continue;  // softmax needs whole rows
-    const size_t cm = ceil_div(um, tm), cn = ceil_div(un, tn);
-    const double cost =
-        tile * (double)(cm * cn) + pack * ((P.pack_a ? (double)(cm * mr) : 0.0) + (P.pack_b ? (double)(cn * nr) : 0.0));
-    if (cost < best_cost) best_cost = cost, best_tm = tm, best_tn = tn;
-  }
+  for (size_t chunks = nt; chunks <= max_chunks; chunks += nt)
+    for (size_t tn = chunks; tn >= 1; --tn) {
+      if (chunks % tn) continue;
+      const size_t tm = chunks / tn;
+      if (tm > um || tn > un) continue;                // empty chunks
+      if (P.act == Act::Softmax && tn != 1) continue;  // softmax needs whole rows
+      const double work = tile * (double)(um * un) + pack * ((P.pack_a ? (double)(tn * um * mr) : 0.0) +
+                                                             (P.pack_b ? (double)(tm * un * nr) : 0.0));
+      const double cost = work / (double)nt + 0.5 * work / (double)chunks;
+      if (cost < best_cost) best_cost = cost, best_tm = tm, best_tn = tn;
+    }
   *tm_out = best_tm;
   *tn_out = best_tn;
 }
@@ -337,9 +347,10 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
   // that starts late (woken from sleep, descheduled on a shared machine) does
   // not hold the others back. Which thread computes a chunk does not change
   // its values.
-  const size_t chunks = std::max(nt, std::min(nt * 4, (size_t)(flops / kFlopsPerChunk)));
+  const size_t max_chunks = std::max(nt, std::min(nt * 4, (size_t)(flops / kFlopsPerChunk)));
   size_t tm, tn;
-  choose_grid(P, chunks, &tm, &tn);
+  choose_grid(P, nt, max_chunks, &tm, &tn);
+  const size_t chunks = tm * tn;
   const size_t um = ceil_div(m, g.mr), un = ceil_div(n, g.nr);
   std::atomic<size_t> next{0}, finished{0};
   parallel_run(nt, [&](size_t tid, size_t nth) {

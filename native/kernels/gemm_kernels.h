@@ -20,11 +20,17 @@ constexpr size_t kGemmMaxMr = 12;
 
 // How a micro-kernel stores its tile: C = alpha * acc + beta * C (beta == 0:
 // C is not read), then C += bias[j] when bias is not null (bias points at the
-// tile's first column).
+// tile's first column). With relu set (the last K block of a product whose
+// epilogue is ReLU), relu(C) also goes to relu_out (the tile's first element,
+// leading dimension ld_relu_out), or replaces C when relu_out is null: the
+// activation is applied while the tile is still in registers.
 struct GemmTileOut {
   float alpha;
   float beta;
   const float* bias;
+  bool relu = false;
+  float* relu_out = nullptr;
+  size_t ld_relu_out = 0;
 };
 
 // Computes the rows x n tile (rows fixed by the kernel, n <= NR) of the product

@@ -25,13 +25,40 @@ static_assert(kMr <= kGemmMaxMr, "MR too large for the kernel tables");
 static_assert(SIMDNN_GEMM_MC % SIMDNN_GEMM_MR == 0, "MC must be a multiple of MR");
 static_assert(SIMDNN_GEMM_NC % (SIMDNN_GEMM_NV * kLanes) == 0, "NC must be a multiple of NR");
 
-// Writes acc (M rows x n columns) into C: C = alpha * acc + beta * C, + bias.
+// relu(v) exactly as the activation kernels compute it: relu(-0) = 0, relu(NaN) = NaN.
+inline vf relu_v(vf v) { return vselect(vle(v, vzero()), vzero(), v); }
+
+// Writes acc (M rows x n columns) into C: C = alpha * acc + beta * C, + bias,
+// and the fused ReLU (see GemmTileOut).
 template <size_t M>
 inline void store_tile(vf (&acc)[M][kNv], float* c, size_t ldc, size_t n, const GemmTileOut* out) {
   const vf va = vset1(out->alpha);
   const float beta = out->beta;
   const vf vb = vset1(beta);
   const float* bias = out->bias;
+  if (out->relu) {
+    // Rare enough per call (the last K block only) to take its own simple path.
+    float* ro = out->relu_out;
+#pragma GCC unroll 16
+    for (size_t i = 0; i < M; ++i) {
+      float* ci = c + i * ldc;
+#pragma GCC unroll 16
+      for (size_t j = 0; j < kNv; ++j) {
+        const size_t j0 = j * kLanes;
+        const size_t w = j0 >= n ? 0 : n - j0 < kLanes ? n - j0 : kLanes;
+        if (w == 0) continue;
+        vf r = beta != 0.f ? vfmadd(va, acc[i][j], vmul(vb, vload_partial(ci + j0, w))) : vmul(va, acc[i][j]);
+        if (bias) r = vadd(r, vload_partial(bias + j0, w));
+        if (ro) {
+          vstore_partial(ci + j0, r, w);
+          vstore_partial(ro + i * out->ld_relu_out + j0, relu_v(r), w);
+        } else {
+          vstore_partial(ci + j0, relu_v(r), w);
+        }
+      }
+    }
+    return;
+  }
   if (n == kNr) {
     vf bv[kNv];
     if (bias) {
