@@ -67,20 +67,32 @@ export function runChild({ kind, script, params, env = {}, timeoutMs = 30 * 60_0
 }
 
 /**
- * Runs a competitor `runs` times (each in a fresh process) and summarizes the
- * numeric fields named in `metrics` (e.g. ['samplesPerSec', 'accuracy']).
- * A failed run is recorded and the others still count.
+ * Runs several competitors `runs` times each, in turn (run 1 of each, then run
+ * 2 of each, ...), every run in a fresh process, so that a change in the load
+ * of this shared machine hits them alike instead of one competitor's block of
+ * runs. jobs: [{ kind, script, params, metrics, env, timeoutMs }]; summarizes
+ * the numeric fields named in each job's `metrics`. A failed run is recorded
+ * and the others still count. Returns one result per job, in order.
  */
-export async function measure({ kind = 'node', script, params, runs, metrics, env, timeoutMs, onRun }) {
-  const results = [];
-  const errors = [];
-  for (let r = 0; r < runs; r++) {
-    const res = await runChild({ kind, script, params: { ...params, run: r }, env, timeoutMs });
-    if (res.error) errors.push(res.error);
-    else results.push(res);
-    onRun?.(r, res);
-  }
-  const summary = {};
-  for (const m of metrics) summary[m] = summarize(results.map((x) => x[m]));
-  return { runs: results.length, failed: errors.length, errors, summary, raw: results };
+export async function measureInterleaved(jobs, runs, onRun) {
+  const acc = jobs.map(() => ({ results: [], errors: [] }));
+  for (let r = 0; r < runs; r++)
+    for (const [j, job] of jobs.entries()) {
+      const { kind = 'node', script, params, env, timeoutMs } = job;
+      const res = await runChild({ kind, script, params: { ...params, run: r }, env, timeoutMs });
+      if (res.error) acc[j].errors.push(res.error);
+      else acc[j].results.push(res);
+      onRun?.(j, r, res);
+    }
+  return jobs.map((job, j) => {
+    const summary = {};
+    for (const m of job.metrics) summary[m] = summarize(acc[j].results.map((x) => x[m]));
+    return {
+      runs: acc[j].results.length,
+      failed: acc[j].errors.length,
+      errors: acc[j].errors,
+      summary,
+      raw: acc[j].results,
+    };
+  });
 }

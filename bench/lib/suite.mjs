@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderChart } from '../chart.mjs';
-import { measure } from './harness.mjs';
+import { measureInterleaved } from './harness.mjs';
 import { machineInfo } from './machine.mjs';
 import { missingPeer } from './peers.mjs';
 import { fmt, markdownReport, resultsDir, writeResults } from './report.mjs';
@@ -36,6 +36,7 @@ export async function runSuite(
   const rows = [];
   const reasons = new Map();
   const runsPerFigure = runs ?? def.runs;
+  const runnable = [];
   for (const e of entries) {
     if (!reasons.has(e.competitor))
       reasons.set(e.competitor, missingPeer(e.competitor) ?? shared.unavailable?.[e.competitor] ?? null);
@@ -44,44 +45,51 @@ export async function runSuite(
       if (!skipped.some((s) => s.competitor === e.competitor)) skipped.push({ competitor: e.competitor, reason });
       continue;
     }
-    const metrics = [e.metric.key, ...(e.accuracy ? ['accuracy'] : [])];
-    const env = e.kind === 'python' ? { OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(e.params.threads) } : {};
-    const tag = `[${def.suite}] ${e.competitor} ${e.label}`;
-    const m = await measure({
+    runnable.push(e);
+  }
+  // The competitors of one setting take turns, run by run (see measureInterleaved).
+  const settingsInOrder = [...new Set(runnable.map((e) => e.setting))];
+  for (const setting of settingsInOrder) {
+    const group = runnable.filter((e) => e.setting === setting);
+    const jobs = group.map((e) => ({
       kind: e.kind,
       script: e.script,
       params: e.params,
-      runs: runsPerFigure,
-      metrics,
-      env,
-      onRun: (r, res) =>
-        log(
-          `${tag}: run ${r + 1}/${runsPerFigure} ${res.error ? `failed: ${res.error}` : `${fmt(res[e.metric.key])} ${e.metric.unit}`}`,
-        ),
+      metrics: [e.metric.key, ...(e.accuracy ? ['accuracy'] : [])],
+      env: e.kind === 'python' ? { OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(e.params.threads) } : {},
+    }));
+    const measured = await measureInterleaved(jobs, runsPerFigure, (j, r, res) => {
+      const e = group[j];
+      log(
+        `[${def.suite}] ${e.competitor} ${e.label}: run ${r + 1}/${runsPerFigure} ${res.error ? `failed: ${res.error}` : `${fmt(res[e.metric.key])} ${e.metric.unit}`}`,
+      );
     });
-    const s = m.summary[e.metric.key];
-    rows.push({
-      suite: def.suite,
-      competitor: e.competitor,
-      setting: e.setting,
-      label: e.label,
-      metric: e.metric.key,
-      unit: e.metric.unit,
-      metricLabel: e.metric.label,
-      higherIsBetter: e.metric.higherIsBetter,
-      median: s?.median ?? null,
-      summary: s,
-      runs: m.runs,
-      failed: m.failed,
-      error: m.runs === 0 ? (m.errors[0] ?? 'no result') : undefined,
-      errors: m.errors.length ? m.errors : undefined,
-      accuracyMeasured: e.accuracy !== undefined ? Boolean(e.accuracy) : undefined,
-      accuracy: e.accuracy ? (m.summary.accuracy ?? null) : null,
-      accuracyNote: e.accuracyNote,
-      note: e.note,
-      params: e.params,
-      raw: m.raw,
-    });
+    for (const [j, e] of group.entries()) {
+      const m = measured[j];
+      const s = m.summary[e.metric.key];
+      rows.push({
+        suite: def.suite,
+        competitor: e.competitor,
+        setting: e.setting,
+        label: e.label,
+        metric: e.metric.key,
+        unit: e.metric.unit,
+        metricLabel: e.metric.label,
+        higherIsBetter: e.metric.higherIsBetter,
+        median: s?.median ?? null,
+        summary: s,
+        runs: m.runs,
+        failed: m.failed,
+        error: m.runs === 0 ? (m.errors[0] ?? 'no result') : undefined,
+        errors: m.errors.length ? m.errors : undefined,
+        accuracyMeasured: e.accuracy !== undefined ? Boolean(e.accuracy) : undefined,
+        accuracy: e.accuracy ? (m.summary.accuracy ?? null) : null,
+        accuracyNote: e.accuracyNote,
+        note: e.note,
+        params: e.params,
+        raw: m.raw,
+      });
+    }
   }
   // Speed-ups, and (for inference) whether every competitor computed the same outputs.
   for (const r of rows) {
