@@ -40,7 +40,9 @@ function sampler(shape, reuse) {
   );
   const opts = { transposeA: ta, transposeB: tb, ...(reuse ? { out: new Float32Array(m * n) } : {}) };
   const flops = 2 * m * n * k;
-  const reps = Math.max(5, Math.round(1e8 / flops));
+  // ~50 ms per sample at 70 GFLOP/s, as the C++ run's samples: short samples
+  // right after an OpenBLAS process would time cold caches and timer noise.
+  const reps = Math.max(5, Math.round(3.5e9 / flops));
   for (let i = 0; i < reps; i++) nn.matmul(a, b, opts);
   return () => {
     const t0 = process.hrtime.bigint();
