@@ -156,7 +156,7 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
   }
   set_num_threads(2);
-  const int samples = quick ? 3 : 7;
+  const int samples = quick ? 3 : 9;
   const double min_time = quick ? 0.02 : 0.05;
 
   std::vector<Shape> shapes;
@@ -198,15 +198,21 @@ int main(int argc, char** argv) {
                     (int)s.n, (int)s.k, 1.f, a.data(), (int)ac, b.data(), (int)bc, 0.f, c2.data(), (int)s.n);
       };
       openblas_set_num_threads(threads);
-      // Two rounds, alternating which goes first, so drift hits both alike.
+      // Samples taken in turn (ours, OpenBLAS, OpenBLAS, ours, ...), so that
+      // a change in the load of this shared machine hits both alike.
       std::vector<double> go, gb;
-      measure(ours, flops, (samples + 1) / 2, min_time, go);
-      measure(blas, flops, (samples + 1) / 2, min_time, gb);
-      // OpenBLAS workers spin for a while after a call; let them go to sleep.
-      if (threads > 1) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      measure(blas, flops, samples / 2, min_time, gb);
-      if (threads > 1) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      measure(ours, flops, samples / 2, min_time, go);
+      for (int i = 0; i < samples; ++i) {
+        const bool ours_first = i % 2 == 0;
+        for (int side = 0; side < 2; ++side) {
+          if ((side == 0) == ours_first) {
+            measure(ours, flops, 1, min_time, go);
+          } else {
+            measure(blas, flops, 1, min_time, gb);
+            // OpenBLAS workers spin for a while after a call; let them go to sleep.
+            if (threads > 1) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          }
+        }
+      }
       const Stats so = stats(go), sb = stats(gb);
       double maxdiff = 0, maxref = 0;
       for (size_t i = 0; i < c1.size(); ++i)
