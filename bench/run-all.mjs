@@ -11,10 +11,11 @@
 // infer); --out writes the results elsewhere than bench/results (quick runs
 // default to $TMPDIR/simdnn-bench-quick). See bench/README.md.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { inferSuite } from './infer/suite.mjs';
+import { newestMtime } from './lib/native-build.mjs';
 import { root } from './lib/peers.mjs';
 import { runSuite } from './lib/suite.mjs';
 import { smallSuite } from './small/suite.mjs';
@@ -45,30 +46,17 @@ function parseArgs(argv) {
   return o;
 }
 
-function newest(dir, exts) {
-  let t = 0;
-  const walk = (d) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (exts.some((x) => e.name.endsWith(x))) t = Math.max(t, statSync(p).mtimeMs);
-    }
-  };
-  if (existsSync(join(root, dir))) walk(join(root, dir));
-  return t;
-}
-
 /** The suites import dist/: compile the TypeScript when it is stale; never rebuild the addon, only warn. */
 function ensureBuilt() {
   const addon = join(root, 'build', 'Release', 'simdnn.node');
   if (!existsSync(addon) && !existsSync(join(root, 'prebuilds')))
     throw new Error(`${addon} is missing: build simdnn first (npm run build)`);
-  if (existsSync(addon) && statSync(addon).mtimeMs < newest('native', ['.cc', '.h', '.inl']))
+  if (existsSync(addon) && statSync(addon).mtimeMs < newestMtime(join(root, 'native'), ['.cc', '.h', '.inl']))
     console.error(
       'warning: build/Release/simdnn.node is older than native/: run npm run build:native for current figures',
     );
   const dist = join(root, 'dist', 'index.js');
-  if (!existsSync(dist) || statSync(dist).mtimeMs < newest('lib', ['.ts'])) {
+  if (!existsSync(dist) || statSync(dist).mtimeMs < newestMtime(join(root, 'lib'), ['.ts'])) {
     console.error('compiling TypeScript (tsc -p tsconfig.build.json) …');
     execFileSync(
       process.execPath,

@@ -14,6 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { summarize } from '../lib/harness.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const nn = await import(new URL('dist/index.js', `file://${root}`).href);
@@ -21,11 +22,6 @@ const jsonFile = `${root}bench/results/gemm.json`;
 const benchExe = process.argv[2];
 if (!benchExe) throw new Error('usage: node bench/gemm/node-entry.mjs <bench_gemm program>');
 const results = JSON.parse(readFileSync(jsonFile, 'utf8'));
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
 
 /** A function that takes one sample (GFLOP/s) of nn.matmul on the shape, warmed up. */
 function sampler(shape, reuse) {
@@ -57,8 +53,6 @@ function openblasSample(shape, threads) {
   return Number(execFileSync(benchExe, args, { encoding: 'utf8' }).trim());
 }
 
-const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
-
 const rows = [];
 console.log('\nMLP shapes through the Node entry point (nn.matmul) vs OpenBLAS (C, same run)');
 console.log('shape                  thr      fresh  ratio       out=  ratio   OpenBLAS  (C run)  out=/C run');
@@ -76,9 +70,9 @@ for (const r of results.results) {
     u.push(reused());
     o.push(openblasSample(r, r.threads));
   }
-  const t = stats(f),
-    w = stats(u),
-    blas = stats(o);
+  const t = summarize(f),
+    w = summarize(u),
+    blas = summarize(o);
   rows.push({
     shape: r.shape,
     threads: r.threads,

@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The newest modification time of the files with these extensions under dir. */
+/** The newest modification time of the files with these extensions under dir (0 when there is none). */
 export function newestMtime(dir, exts) {
   let t = 0;
+  if (!existsSync(dir)) return t;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) t = Math.max(t, newestMtime(p, exts));

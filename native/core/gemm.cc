@@ -118,6 +118,15 @@ void softmax_block(const Problem& P, size_t i, size_t rows) {
     P.kern->math.softmax_rows(c, P.ldc, c, P.ldc, rows, P.n);
 }
 
+// The activation of the whole m x n result, once it is complete (the paths
+// that do not run the tiles' epilogue: no product, one row, narrow).
+void activate_all(const Problem& P) {
+  if (P.act == Act::Softmax)
+    softmax_block(P, 0, P.m);
+  else
+    activate_block(P, 0, 0, P.m, P.n);
+}
+
 // C[m0:m1, n0:n1] of the product, with its epilogue.
 void run_region(const Problem& P, size_t m0, size_t m1, size_t n0, size_t n1) {
   const GemmKernels& g = P.kern->gemm;
@@ -139,6 +148,8 @@ void run_region(const Problem& P, size_t m0, size_t m1, size_t n0, size_t n1) {
         g.pack_b(false, kc, nc - full_nc, P.b + pc * P.ldb + jc + full_nc, P.ldb, bbuf);
       }
       GemmTileOut out{P.alpha, pc == 0 ? P.beta : 1.f, nullptr};
+      out.relu = last && fused_relu;
+      out.ld_relu_out = P.ld_act_out;
 
       for (size_t ic = m0; ic < m1; ic += MC) {
         const size_t mc = std::min(MC, m1 - ic);
@@ -163,8 +174,6 @@ void run_region(const Problem& P, size_t m0, size_t m1, size_t n0, size_t n1) {
             sb = NR;
           }
           out.bias = last && P.bias ? P.bias + jc + jr : nullptr;
-          out.relu = last && fused_relu;
-          out.ld_relu_out = P.ld_act_out;
           float* ccol = P.c + jc + jr;
 
           for (size_t ir = 0; ir < mc; ir += MR) {
@@ -201,10 +210,7 @@ void run_scale_only(const Problem& P) {
       c[j] = v;
     }
   }
-  if (P.act == Act::Softmax)
-    softmax_block(P, 0, P.m);
-  else
-    activate_block(P, 0, 0, P.m, P.n);
+  activate_all(P);
 }
 
 // Picks the number of chunks and their tm x tn grid. Every chunk packs its own
@@ -291,10 +297,7 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
       else
         for (size_t j = 0; j < n; ++j) row[j] = ct[j * m + i];
     }
-    if (P.act == Act::Softmax)
-      softmax_block(P, 0, m);
-    else
-      activate_block(P, 0, 0, m, n);
+    activate_all(P);
     return;
   }
   if (m == 1 && !trans_b && g.gemv) {
@@ -316,10 +319,7 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
           g.gemv(k, a, trans_a ? lda : 1, b + j0, ldb, c + j0, j1 - j0, alpha, beta, P.bias ? P.bias + j0 : nullptr);
       });
     }
-    if (P.act == Act::Softmax)
-      softmax_block(P, 0, 1);
-    else if (P.act != Act::Linear || P.act_out)
-      activate_block(P, 0, 0, 1, n);
+    activate_all(P);
     return;
   }
   // Packing pays when its cost (one pass over the block) is spread over many
