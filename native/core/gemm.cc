@@ -1,7 +1,8 @@
 // The GEMM driver: BLIS's loops around the ISA's micro-kernels.
 //
 //   jc over N by NC       (B block: KC x NC, packed per thread)
-//     pc over K by KC     (first block applies beta, last block the epilogue)
+//     pc over K by KC     (equal blocks, gemm_k_block; the first applies beta,
+//                          the last the epilogue)
 //       ic over M by MC   (A block: MC x KC, packed, lives in L2)
 //         jr over NC by NR  (B micro-panel, lives in L1)
 //           ir over MC by MR  -> micro-kernel on an MR x NR tile of C
@@ -131,6 +132,7 @@ void activate_all(const Problem& P) {
 void run_region(const Problem& P, size_t m0, size_t m1, size_t n0, size_t n1) {
   const GemmKernels& g = P.kern->gemm;
   const size_t MR = g.mr, NR = g.nr, KC = g.kc, MC = g.mc, NC = g.nc;
+  const size_t KB = gemm_k_block(P.k, KC);
   // ReLU is applied by the micro-kernels as they store the last K block;
   // other activations right after, on the tile while it is in L1.
   const bool fused_relu = P.act == Act::Relu;
@@ -141,8 +143,8 @@ void run_region(const Problem& P, size_t m0, size_t m1, size_t n0, size_t n1) {
   for (size_t jc = n0; jc < n1; jc += NC) {
     const size_t nc = std::min(NC, n1 - jc);
     const size_t full_nc = P.pack_b ? nc : nc / NR * NR;  // columns read in place
-    for (size_t pc = 0; pc < P.k; pc += KC) {
-      const size_t kc = std::min(KC, P.k - pc);
+    for (size_t pc = 0; pc < P.k; pc += KB) {
+      const size_t kc = std::min(KB, P.k - pc);
       const bool last = pc + kc == P.k;
       if (!P.pack_b && full_nc < nc) {
         g.pack_b(false, kc, nc - full_nc, P.b + pc * P.ldb + jc + full_nc, P.ldb, bbuf);
@@ -327,13 +329,15 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
   //  - B: reused by ceil(m / MR) row panels; read in place its KC x NR panel
   //    sits in few L1 sets when ldb is a multiple of 256 floats. A transposed
   //    B is always packed (the kernel needs NR contiguous columns).
-  //  - A: read in place its MR rows are broadcast one element at a time,
-  //    which is as fast as a packed panel while the MC x KC block stays in L2;
-  //    a transposed A with a large power-of-two lda does not (L2 set
-  //    conflicts), so big or transposed-and-wide A is packed.
-  // Measured on Zen 3 against the MLP and square shapes (bench/gemm).
+  //  - A: reused by ceil(n / NR) column panels. Read in place, the kernel
+  //    broadcasts from MR row streams (or, transposed, from a strided block
+  //    that thrashes L2 when lda is a large power of two); a packed panel is
+  //    one contiguous stream. Measured 3-15% faster from n = 80 on, whatever
+  //    m and k (Zen 3, samples taken in turn with OpenBLAS); with 4 panels or
+  //    fewer the copy is not repaid.
+  // Measured against the MLP and square shapes (bench/gemm).
   P.pack_b = trans_b || m > 2 * g.mr;
-  P.pack_a = n > 4 * g.nr && m * k > (trans_a ? 64 * 1024 : 256 * 1024);
+  P.pack_a = n > 4 * g.nr;
 
   const double flops = 2.0 * m * n * k;
   size_t nt = 1;

@@ -18,6 +18,18 @@ namespace simdnn {
 // Largest MR of any ISA (sizes the per-row kernel tables).
 constexpr size_t kGemmMaxMr = 12;
 
+// Length of the K blocks of a product over k (kc_max: the ISA's KC): k split
+// into ceil(k / kc_max) blocks of equal length (rounded up to a multiple of 8;
+// the last takes the rest). A remainder block (784 = 3 x 256 + 16) would pass
+// over the whole of C for a few steps of k. Every path (tiles, one row)
+// blocks alike, so an element's value does not depend on the path.
+inline size_t gemm_k_block(size_t k, size_t kc_max) {
+  if (k <= kc_max) return k;
+  const size_t blocks = (k + kc_max - 1) / kc_max;
+  const size_t len = ((k + blocks - 1) / blocks + 7) / 8 * 8;
+  return len < kc_max ? len : kc_max;
+}
+
 // How a micro-kernel stores its tile: C = alpha * acc + beta * C (beta == 0:
 // C is not read), then C += bias[j] when bias is not null (bias points at the
 // tile's first column). With relu set (the last K block of a product whose

@@ -358,8 +358,25 @@ void test_narrow_matches_wide(const Kernels& k) {
           }
 }
 
+// K blocks: as few as KC allows, of equal length (a multiple of 8, the last
+// taking the rest), never longer than KC, covering k exactly.
+void test_k_blocks() {
+  for (size_t kc_max : {256, 320, 384})
+    for (size_t k = 1; k <= 4 * kc_max + 9; ++k) {
+      const size_t len = gemm_k_block(k, kc_max);
+      size_t blocks = 0, covered = 0, last = 0;
+      for (size_t pc = 0; pc < k; pc += len, ++blocks) covered += last = std::min(len, k - pc);
+      const bool ok = len >= 1 && len <= kc_max && covered == k && blocks == (k + kc_max - 1) / kc_max &&
+                      (k <= kc_max || len % 8 == 0) && last + 8 * blocks > len;
+      CHECK(ok, "gemm_k_block(%zu, %zu) = %zu: %zu blocks, last %zu", k, kc_max, len, blocks, last);
+    }
+  CHECK(gemm_k_block(784, 256) == 200, "784 over KC 256: 4 blocks of 200 (the last 184), got %zu",
+        gemm_k_block(784, 256));
+}
+
 int main() {
   set_num_threads(2);
+  test_k_blocks();
   for (int isa = 0; isa < 4; ++isa) {
     const Kernels* k = kernels_for((Isa)isa);
     if (!k) {

@@ -29,66 +29,63 @@ static_assert(SIMDNN_GEMM_NC % (SIMDNN_GEMM_NV * kLanes) == 0, "NC must be a mul
 inline vf relu_v(vf v) { return vselect(vle(v, vzero()), vzero(), v); }
 
 // Writes acc (M rows x n columns) into C: C = alpha * acc + beta * C, + bias,
-// and the fused ReLU (see GemmTileOut).
-template <size_t M>
-inline void store_tile(vf (&acc)[M][kNv], float* c, size_t ldc, size_t n, const GemmTileOut* out) {
+// and the fused ReLU (see GemmTileOut). kFull: n == NR, every vector whole
+// (plain loads and stores; masked ones are several times slower on AMD).
+template <bool kFull, bool kRelu, size_t M>
+inline void store_rows(vf (&acc)[M][kNv], float* c, size_t ldc, size_t n, const GemmTileOut* out) {
   const vf va = vset1(out->alpha);
   const float beta = out->beta;
   const vf vb = vset1(beta);
   const float* bias = out->bias;
-  if (out->relu) {
-    // Rare enough per call (the last K block only) to take its own simple path.
-    float* ro = out->relu_out;
+  float* ro = kRelu ? out->relu_out : nullptr;
+  size_t width[kNv];
+  vf bv[kNv];
 #pragma GCC unroll 16
-    for (size_t i = 0; i < M; ++i) {
-      float* ci = c + i * ldc;
-#pragma GCC unroll 16
-      for (size_t j = 0; j < kNv; ++j) {
-        const size_t j0 = j * kLanes;
-        const size_t w = j0 >= n ? 0 : n - j0 < kLanes ? n - j0 : kLanes;
-        if (w == 0) continue;
-        vf r = beta != 0.f ? vfmadd(va, acc[i][j], vmul(vb, vload_partial(ci + j0, w))) : vmul(va, acc[i][j]);
-        if (bias) r = vadd(r, vload_partial(bias + j0, w));
-        if (ro) {
-          vstore_partial(ci + j0, r, w);
-          vstore_partial(ro + i * out->ld_relu_out + j0, relu_v(r), w);
-        } else {
-          vstore_partial(ci + j0, relu_v(r), w);
-        }
-      }
-    }
-    return;
+  for (size_t j = 0; j < kNv; ++j) {
+    const size_t j0 = j * kLanes;
+    width[j] = kFull ? kLanes : j0 >= n ? 0 : n - j0 < kLanes ? n - j0 : kLanes;
+    if (bias && width[j]) bv[j] = kFull ? vload(bias + j0) : vload_partial(bias + j0, width[j]);
   }
-  if (n == kNr) {
-    vf bv[kNv];
-    if (bias) {
-#pragma GCC unroll 16
-      for (size_t j = 0; j < kNv; ++j) bv[j] = vload(bias + j * kLanes);
-    }
-#pragma GCC unroll 16
-    for (size_t i = 0; i < M; ++i) {
-      float* ci = c + i * ldc;
-#pragma GCC unroll 16
-      for (size_t j = 0; j < kNv; ++j) {
-        vf r = beta != 0.f ? vfmadd(va, acc[i][j], vmul(vb, vload(ci + j * kLanes))) : vmul(va, acc[i][j]);
-        if (bias) r = vadd(r, bv[j]);
-        vstore(ci + j * kLanes, r);
-      }
-    }
-    return;
-  }
+  auto load = [&](const float* p, size_t j) { return kFull ? vload(p) : vload_partial(p, width[j]); };
+  auto store = [&](float* p, vf v, size_t j) {
+    if (kFull)
+      vstore(p, v);
+    else
+      vstore_partial(p, v, width[j]);
+  };
 #pragma GCC unroll 16
   for (size_t i = 0; i < M; ++i) {
     float* ci = c + i * ldc;
 #pragma GCC unroll 16
     for (size_t j = 0; j < kNv; ++j) {
+      if (!kFull && width[j] == 0) continue;
       const size_t j0 = j * kLanes;
-      const size_t w = j0 >= n ? 0 : n - j0 < kLanes ? n - j0 : kLanes;
-      if (w == 0) continue;
-      vf r = beta != 0.f ? vfmadd(va, acc[i][j], vmul(vb, vload_partial(ci + j0, w))) : vmul(va, acc[i][j]);
-      if (bias) r = vadd(r, vload_partial(bias + j0, w));
-      vstore_partial(ci + j0, r, w);
+      vf r = beta != 0.f ? vfmadd(va, acc[i][j], vmul(vb, load(ci + j0, j))) : vmul(va, acc[i][j]);
+      if (bias) r = vadd(r, bv[j]);
+      if (!kRelu) {
+        store(ci + j0, r, j);
+      } else if (ro) {
+        store(ci + j0, r, j);
+        store(ro + i * out->ld_relu_out + j0, relu_v(r), j);
+      } else {
+        store(ci + j0, relu_v(r), j);
+      }
     }
+  }
+}
+
+template <size_t M>
+inline void store_tile(vf (&acc)[M][kNv], float* c, size_t ldc, size_t n, const GemmTileOut* out) {
+  if (n == kNr) {
+    if (out->relu)
+      store_rows<true, true, M>(acc, c, ldc, n, out);
+    else
+      store_rows<true, false, M>(acc, c, ldc, n, out);
+  } else {
+    if (out->relu)
+      store_rows<false, true, M>(acc, c, ldc, n, out);
+    else
+      store_rows<false, false, M>(acc, c, ldc, n, out);
   }
 }
 
@@ -245,13 +242,14 @@ void pack_b(bool trans, size_t kc, size_t nc, const float* b, size_t ldb, float*
 }
 
 // Columns [j0, j0 + V * kLanes) (the last vector may hold only `tail` valid
-// lanes when tail > 0) of one row of C, KC block by KC block.
+// lanes when tail > 0) of one row of C, K block by K block (gemm_k_block).
 template <size_t V>
 inline void gemv_columns(size_t k, const float* a, size_t sa, const float* b, size_t ldb, float* c, float alpha,
                          float beta, const float* bias, size_t tail) {
   const vf va = vset1(alpha);
-  for (size_t pc = 0; pc < k; pc += SIMDNN_GEMM_KC) {
-    const size_t kc = k - pc < SIMDNN_GEMM_KC ? k - pc : SIMDNN_GEMM_KC;
+  const size_t kb = gemm_k_block(k, SIMDNN_GEMM_KC);
+  for (size_t pc = 0; pc < k; pc += kb) {
+    const size_t kc = k - pc < kb ? k - pc : kb;
     vf acc[V];
 #pragma GCC unroll 16
     for (size_t v = 0; v < V; ++v) acc[v] = vzero();
