@@ -89,6 +89,7 @@ struct Problem {
   float* act_out;
   size_t ld_act_out;
   bool pack_a, pack_b;
+  const float* packed_b = nullptr;  // all of op(B), packed (pack_b_whole)
 };
 
 inline size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
@@ -138,7 +139,8 @@ void run_region(const Problem& P, size_t m0, size_t m1, size_t n0, size_t n1) {
   const bool fused_relu = P.act == Act::Relu;
   const bool elementwise_act = !fused_relu && P.act != Act::Softmax && (P.act != Act::Linear || P.act_out);
   float* abuf = P.pack_a ? t_pack_a.get(MC * KC) : nullptr;
-  float* bbuf = t_pack_b.get(P.pack_b ? KC * ceil_div(std::min(NC, n1 - n0), NR) * NR : KC * NR);
+  float* bbuf = P.packed_b ? nullptr : t_pack_b.get(P.pack_b ? KC * ceil_div(std::min(NC, n1 - n0), NR) * NR : KC * NR);
+  const size_t n_panels = ceil_div(P.n, NR) * NR;  // floats per row of k in packed_b
 
   for (size_t jc = n0; jc < n1; jc += NC) {
     const size_t nc = std::min(NC, n1 - jc);
@@ -160,7 +162,10 @@ void run_region(const Problem& P, size_t m0, size_t m1, size_t n0, size_t n1) {
           const size_t nr = std::min(NR, nc - jr);
           const float* bp;
           size_t sb;
-          if (P.pack_b) {
+          if (P.packed_b) {
+            bp = P.packed_b + pc * n_panels + (jc + jr) * kc;
+            sb = NR;
+          } else if (P.pack_b) {
             bp = bbuf + jr * kc;
             sb = NR;
             // Packed panel by panel right before its first use, so the loads
@@ -338,6 +343,7 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
   // Measured against the MLP and square shapes (bench/gemm).
   P.pack_b = trans_b || m > 2 * g.mr;
   P.pack_a = n > 4 * g.nr;
+  if (P.pack_b && epilogue) P.packed_b = epilogue->packed_b;
 
   const double flops = 2.0 * m * n * k;
   size_t nt = 1;
@@ -371,6 +377,20 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
     if (tid == 0)
       while (finished.load() < nth) std::this_thread::yield();
   });
+}
+
+size_t packed_b_floats(const Kernels& kern, size_t k, size_t n) {
+  const size_t nr = kern.gemm.nr;
+  return k * ceil_div(n, nr) * nr;
+}
+
+void pack_b_whole(const Kernels& kern, bool trans_b, size_t k, size_t n, const float* b, size_t ldb, float* dst) {
+  const GemmKernels& g = kern.gemm;
+  const size_t kb = gemm_k_block(k, g.kc), n_panels = ceil_div(n, g.nr) * g.nr;
+  for (size_t pc = 0; pc < k; pc += kb) {
+    const size_t kc = std::min(kb, k - pc);
+    g.pack_b(trans_b, kc, n, trans_b ? b + pc : b + pc * ldb, ldb, dst + pc * n_panels);
+  }
 }
 
 void sgemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda,

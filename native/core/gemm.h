@@ -26,7 +26,19 @@ struct GemmEpilogue {
   Act act = Act::Linear;
   float* act_out = nullptr;  // m x n with leading dimension ld_act_out, or nullptr
   size_t ld_act_out = 0;
+  // op(B) already packed by pack_b_whole (with the same kernel table, op(B),
+  // k and n), or nullptr. The product then reads it instead of packing B
+  // (when it would pack B at all: the one-row and narrow paths read B). A
+  // layer's weights at inference are packed once for many products.
+  const float* packed_b = nullptr;
 };
+
+// Floats pack_b_whole writes for a k x n op(B) with kernel table `kern`.
+size_t packed_b_floats(const Kernels& kern, size_t k, size_t n);
+// Packs all of op(B) (k x n; with trans_b, B is stored n x k) into dst, in the
+// order the product reads it: K block by K block (gemm_k_block), NR-wide
+// panels within a block, columns past n zero.
+void pack_b_whole(const Kernels& kern, bool trans_b, size_t k, size_t n, const float* b, size_t ldb, float* dst);
 
 void sgemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda,
            const float* b, size_t ldb, float beta, float* c, size_t ldc, const GemmEpilogue* epilogue = nullptr);

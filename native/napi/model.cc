@@ -76,7 +76,7 @@ class PredictJob : public ModelJob<Napi::AsyncWorker> {
   void Execute() override {
     run([&] {
       std::lock_guard<std::mutex> lk(model_->mutex());
-      const float* out = model_->net().forward(x_.data(), rows_, false);
+      const float* out = model_->net().forward(x_.data(), rows_, Pass::Predict);
       out_.assign(out, out + rows_ * model_->net().output_size());
     });
   }
@@ -277,7 +277,8 @@ Napi::Value ModelWrap::GetWeights(const Napi::CallbackInfo& info) {
   auto lk = lock_or_throw(env, "read the weights");
   const auto& params = net_->params();
   Napi::Array out = Napi::Array::New(env, params.size());
-  for (uint32_t i = 0; i < params.size(); ++i) out.Set(i, to_js(env, params[i]->value.data(), params[i]->value.size()));
+  for (uint32_t i = 0; i < params.size(); ++i)
+    out.Set(i, to_js(env, params[i]->value().data(), params[i]->value().size()));
   return out;
 }
 
@@ -293,14 +294,14 @@ Napi::Value ModelWrap::SetWeights(const Napi::CallbackInfo& info) {
   std::vector<Napi::Float32Array> arrays;
   for (uint32_t i = 0; i < params.size(); ++i) {
     Napi::Value v = a.Get(i);
-    if (!is_f32(v) || v.As<Napi::Float32Array>().ElementLength() != params[i]->value.size())
+    if (!is_f32(v) || v.As<Napi::Float32Array>().ElementLength() != params[i]->value().size())
       throw Napi::RangeError::New(env, "Expected weight " + std::to_string(i) + " to be a Float32Array of length " +
-                                           std::to_string(params[i]->value.size()));
+                                           std::to_string(params[i]->value().size()));
     arrays.push_back(v.As<Napi::Float32Array>());
   }
   for (uint32_t i = 0; i < params.size(); ++i)
-    if (params[i]->value.size())
-      std::memcpy(params[i]->value.data(), arrays[i].Data(), params[i]->value.size() * sizeof(float));
+    if (params[i]->value().size())
+      std::memcpy(params[i]->mutable_value().data(), arrays[i].Data(), params[i]->value().size() * sizeof(float));
   return env.Undefined();
 }
 
@@ -322,7 +323,7 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
     out = new_f32(env, n);
   }
   guarded(env, [&] {
-    const float* y = net_->forward(x.data, rows, false);
+    const float* y = net_->forward(x.data, rows, Pass::Predict);
     if (n) std::memcpy(out.Data(), y, n * sizeof(float));
     return 0;
   });

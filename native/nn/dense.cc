@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/gemm.h"
+#include "core/threadpool.h"
 #include "kernels/kernels.h"
 
 namespace simdnn {
@@ -11,23 +12,23 @@ Dense::Dense(size_t inputs, size_t units, bool use_bias, Act act)
     : inputs_(inputs), units_(units), use_bias_(use_bias), act_(act) {
   kernel_.rows = inputs;
   kernel_.cols = units;
-  kernel_.value.resize(inputs * units);
+  kernel_.mutable_value().resize(inputs * units);
   kernel_.grad.resize(inputs * units);
-  kernel_.value.zero();
+  kernel_.mutable_value().zero();
   kernel_.grad.zero();
   if (use_bias) {
     bias_.rows = 1;
     bias_.cols = units;
-    bias_.value.resize(units);
+    bias_.mutable_value().resize(units);
     bias_.grad.resize(units);
-    bias_.value.zero();
+    bias_.mutable_value().zero();
     bias_.grad.zero();
   }
 }
 
 void Dense::init(const InitSpec& kernel_init, const InitSpec& bias_init, Rng& rng) {
-  initialize(kernel_init, kernel_.value.data(), inputs_ * units_, inputs_, units_, rng);
-  if (use_bias_) initialize(bias_init, bias_.value.data(), units_, inputs_, units_, rng);
+  initialize(kernel_init, kernel_.mutable_value().data(), inputs_ * units_, inputs_, units_, rng);
+  if (use_bias_) initialize(bias_init, bias_.mutable_value().data(), units_, inputs_, units_, rng);
 }
 
 std::vector<Param*> Dense::params() {
@@ -35,14 +36,32 @@ std::vector<Param*> Dense::params() {
   return {&kernel_};
 }
 
-const float* Dense::forward(const float* x, size_t rows, bool /*training*/, Rng& /*rng*/) {
+const float* Dense::packed_kernel(const Kernels& kern, size_t rows) {
+  // Only where the product packs B (several row panels) through its general
+  // path (not the one-row or narrow ones, which read B in place).
+  if (rows <= 2 * kern.gemm.mr || units_ < kern.gemm.nr) return nullptr;
+  if (packed_for_ != &kern || packed_version_ != kernel_.version() || packed_.size() == 0) {
+    packed_for_ = nullptr;  // invalid until the copy is complete
+    packed_.resize(packed_b_floats(kern, inputs_, units_));
+    pack_b_whole(kern, false, inputs_, units_, kernel_.value().data(), units_, packed_.data());
+    packed_for_ = &kern;
+    packed_version_ = kernel_.version();
+  }
+  return packed_.data();
+}
+
+const float* Dense::forward(const float* x, size_t rows, Pass pass, Rng& /*rng*/) {
+  const Kernels& kern = kernels();
   GemmEpilogue ep;
-  ep.bias = use_bias_ ? bias_.value.data() : nullptr;
+  ep.bias = use_bias_ ? bias_.value().data() : nullptr;
   ep.act = act_;
-  if (act_ == Act::Linear) {
+  if (pass != Pass::Train) ep.packed_b = packed_kernel(kern, rows);
+  if (act_ == Act::Linear || pass == Pass::Predict) {
+    // y = act(x W + b), the activation applied in place: no pre-activation
+    // is kept (nothing will go backward through a Predict pass).
     y_.resize(rows * units_);
-    sgemm(false, false, rows, units_, inputs_, 1.f, x, inputs_, kernel_.value.data(), units_, 0.f, y_.data(), units_,
-          &ep);
+    sgemm_with(kern, num_threads(), false, false, rows, units_, inputs_, 1.f, x, inputs_, kernel_.value().data(),
+               units_, 0.f, y_.data(), units_, &ep);
     return y_.data();
   }
   // Keep the pre-activation z for the backward pass and the fused losses.
@@ -50,8 +69,8 @@ const float* Dense::forward(const float* x, size_t rows, bool /*training*/, Rng&
   y_.resize(rows * units_);
   ep.act_out = y_.data();
   ep.ld_act_out = units_;
-  sgemm(false, false, rows, units_, inputs_, 1.f, x, inputs_, kernel_.value.data(), units_, 0.f, z_.data(), units_,
-        &ep);
+  sgemm_with(kern, num_threads(), false, false, rows, units_, inputs_, 1.f, x, inputs_, kernel_.value().data(), units_,
+             0.f, z_.data(), units_, &ep);
   return y_.data();
 }
 
@@ -77,7 +96,7 @@ void Dense::backward(const float* x, float* dy, float* dx, size_t rows, bool pre
     for (size_t r = 0; r < rows; ++r) basic.axpy(units_, 1.f, dz + r * units_, gb);
   }
   // dx = dz · Wᵀ   (rows x inputs)
-  if (dx) sgemm(false, true, rows, inputs_, units_, 1.f, dz, units_, kernel_.value.data(), units_, 0.f, dx, inputs_);
+  if (dx) sgemm(false, true, rows, inputs_, units_, 1.f, dz, units_, kernel_.value().data(), units_, 0.f, dx, inputs_);
 }
 
 }  // namespace simdnn

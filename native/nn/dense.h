@@ -6,6 +6,7 @@
 #include "layer.h"
 
 namespace simdnn {
+struct Kernels;
 
 class Dense : public Layer {
  public:
@@ -13,12 +14,12 @@ class Dense : public Layer {
   const char* type() const override { return "dense"; }
   size_t input_size() const override { return inputs_; }
   size_t output_size() const override { return units_; }
-  const float* forward(const float* x, size_t rows, bool training, Rng& rng) override;
+  const float* forward(const float* x, size_t rows, Pass pass, Rng& rng) override;
   void backward(const float* x, float* dy, float* dx, size_t rows, bool preact) override;
   Act output_activation() const override { return act_; }
   const float* preactivation() const override { return act_ == Act::Linear ? nullptr : z_.data(); }
   std::vector<Param*> params() override;
-  size_t workspace_bytes() const override { return z_.bytes() + y_.bytes() + dz_.bytes(); }
+  size_t workspace_bytes() const override { return z_.bytes() + y_.bytes() + dz_.bytes() + packed_.bytes(); }
 
   Param& kernel() { return kernel_; }
   Param& bias() { return bias_; }
@@ -31,6 +32,14 @@ class Dense : public Layer {
   Act act_;
   Param kernel_, bias_;
   AlignedBuffer z_, y_, dz_;
+
+  // The kernel packed for the GEMM (pack_b_whole), reused while the kernel
+  // table and the kernel's version are those it was packed from. Built for
+  // passes that do not train (weights are unchanged between their calls).
+  const float* packed_kernel(const Kernels& kern, size_t rows);
+  AlignedBuffer packed_;
+  const Kernels* packed_for_ = nullptr;
+  uint64_t packed_version_ = 0;
 };
 
 }  // namespace simdnn

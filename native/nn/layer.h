@@ -2,6 +2,7 @@
 // parameters; the Network owns the gradients flowing between layers.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "aligned.h"
@@ -10,12 +11,35 @@
 
 namespace simdnn {
 
-// One trainable tensor with its gradient and regularization.
-struct Param {
-  AlignedBuffer value;
+// One trainable tensor with its gradient and regularization. Its values are
+// read through value() and written only through mutable_value(), which moves
+// version() on: whatever is derived from the values (a layer's packed copy of
+// its weights) compares versions and rebuilds when they differ, so no write
+// can leave a stale copy behind.
+class Param {
+ public:
+  const AlignedBuffer& value() const { return value_; }
+  AlignedBuffer& mutable_value() {
+    ++version_;
+    return value_;
+  }
+  uint64_t version() const { return version_; }
+
   AlignedBuffer grad;
   float l1 = 0.f, l2 = 0.f;   // regularizer: l1 * sum|w| + l2 * sum w^2
   size_t rows = 0, cols = 0;  // shape (a bias is 1 x units)
+
+ private:
+  AlignedBuffer value_;
+  uint64_t version_ = 0;
+};
+
+// What a forward pass is for.
+enum class Pass {
+  Train,    // a training step: dropout on; keeps what backward needs
+  Eval,     // losses and gradients without dropout (evaluate,
+            // computeGradients): keeps what backward and the fused losses need
+  Predict,  // the outputs only: nothing is kept for a backward pass
 };
 
 class Layer {
@@ -26,7 +50,8 @@ class Layer {
   virtual size_t output_size() const = 0;
   // Forward pass over `rows` samples; returns the output (rows x output_size),
   // valid until the next forward. May return x itself (identity layers).
-  virtual const float* forward(const float* x, size_t rows, bool training, Rng& rng) = 0;
+  // backward and preactivation() need the last forward not to be a Predict.
+  virtual const float* forward(const float* x, size_t rows, Pass pass, Rng& rng) = 0;
   // Backward pass. x is the input of the last forward; dy is dL/d(output)
   // (or dL/d(pre-activation) when preact is true, for the fused output
   // activation) and may be overwritten. Writes dL/dx into dx unless dx is

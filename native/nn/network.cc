@@ -87,13 +87,13 @@ Loss fused_form(Loss loss, Act out_act) {
 
 void Network::compile(Loss loss, const OptimizerConfig& opt, std::vector<Metric> metrics) {
   size_t total = 0;
-  for (Param* p : params_) total += p->value.size();
+  for (Param* p : params_) total += p->value().size();
   const size_t slots = opt.kind == OptimizerKind::Sgd ? (opt.momentum > 0 ? 1 : 0)
                        : opt.kind == OptimizerKind::Adam || opt.kind == OptimizerKind::AdamW ? (opt.amsgrad ? 3 : 2)
                                                                                              : 1;
   check_fits_in_memory(bytes() + total * slots * sizeof(float), "the weights and optimizer state of this model");
   auto optimizer = std::make_unique<Optimizer>(opt);
-  for (Param* p : params_) optimizer->add_param(p->value.size());
+  for (Param* p : params_) optimizer->add_param(p->value().size());
   loss_ = loss;
   const Act out_act = layers_.empty() ? Act::Linear : layers_.back()->output_activation();
   effective_loss_ = fused_form(loss, out_act);
@@ -104,16 +104,16 @@ void Network::compile(Loss loss, const OptimizerConfig& opt, std::vector<Metric>
   g_ptrs_.clear();
   for (Param* p : params_) {
     regs_.push_back({p->l1, p->l2});
-    w_ptrs_.push_back(p->value.data());
+    w_ptrs_.push_back(p->mutable_value().data());
     g_ptrs_.push_back(p->grad.data());
   }
 }
 
-const float* Network::forward(const float* x, size_t rows, bool training) {
+const float* Network::forward(const float* x, size_t rows, Pass pass) {
   const float* a = x;
   for (size_t i = 0; i < layers_.size(); ++i) {
     inputs_[i] = a;
-    a = layers_[i]->forward(a, rows, training, rng_);
+    a = layers_[i]->forward(a, rows, pass, rng_);
   }
   last_output_ = a;
   return a;
@@ -122,7 +122,7 @@ const float* Network::forward(const float* x, size_t rows, bool training) {
 double Network::forward_backward(const float* x, const float* y, const float* sample_weight, size_t rows, bool training,
                                  bool include_regularization) {
   if (layers_.empty()) throw std::invalid_argument("the model has no layers");
-  const float* out = forward(x, rows, training);
+  const float* out = forward(x, rows, training ? Pass::Train : Pass::Eval);
   const size_t cols = output_size();
   out_grad_.resize(rows * cols);
   const bool fused = effective_loss_ != loss_;
@@ -144,8 +144,8 @@ double Network::forward_backward(const float* x, const float* y, const float* sa
     for (Param* p : params_) {
       if (p->l1 == 0.f && p->l2 == 0.f) continue;
       float* g = p->grad.data();
-      const float* w = p->value.data();
-      for (size_t i = 0; i < p->value.size(); ++i) {
+      const float* w = p->value().data();
+      for (size_t i = 0; i < p->value().size(); ++i) {
         const float s = w[i] > 0.f ? 1.f : (w[i] < 0.f ? -1.f : 0.f);
         g[i] += p->l1 * s + 2.f * p->l2 * w[i];
       }
@@ -157,13 +157,13 @@ double Network::regularization_loss() const {
   double total = 0;
   for (const Param* p : params_)
     if (p->l1 != 0.f || p->l2 != 0.f)
-      total += simdnn::regularization_loss(kernels(), p->value.data(), p->value.size(), {p->l1, p->l2});
+      total += simdnn::regularization_loss(kernels(), p->value().data(), p->value().size(), {p->l1, p->l2});
   return total;
 }
 
 void Network::apply_update() {
   if (!optimizer_) throw std::logic_error("the model is not compiled");
-  for (size_t i = 0; i < params_.size(); ++i) w_ptrs_[i] = params_[i]->value.data();  // may have moved
+  for (size_t i = 0; i < params_.size(); ++i) w_ptrs_[i] = params_[i]->mutable_value().data();  // may have moved
   optimizer_->step(w_ptrs_.data(), g_ptrs_.data(), regs_.data());
 }
 
@@ -175,15 +175,15 @@ bool Network::gradients_finite() const {
 
 bool Network::weights_finite() const {
   for (const Param* p : params_)
-    if (!all_finite(p->value)) return false;
+    if (!all_finite(p->value())) return false;
   return true;
 }
 
 void Network::backup_weights() {
   backup_.resize(params_.size());
   for (size_t i = 0; i < params_.size(); ++i) {
-    backup_[i].resize(params_[i]->value.size());
-    std::memcpy(backup_[i].data(), params_[i]->value.data(), params_[i]->value.size() * sizeof(float));
+    backup_[i].resize(params_[i]->value().size());
+    std::memcpy(backup_[i].data(), params_[i]->value().data(), params_[i]->value().size() * sizeof(float));
   }
 }
 
@@ -192,29 +192,29 @@ bool Network::apply_update_checked() {
   spare_.resize(params_.size());
   spare_ptrs_.resize(params_.size());
   for (size_t i = 0; i < params_.size(); ++i) {
-    spare_[i].resize(params_[i]->value.size());
+    spare_[i].resize(params_[i]->value().size());
     spare_ptrs_[i] = spare_[i].data();
-    w_ptrs_[i] = params_[i]->value.data();
+    w_ptrs_[i] = params_[i]->mutable_value().data();
   }
   optimizer_->step(w_ptrs_.data(), spare_ptrs_.data(), g_ptrs_.data(), regs_.data());
   for (const AlignedBuffer& b : spare_)
     if (!all_finite(b)) return false;
   for (size_t i = 0; i < params_.size(); ++i) {
-    std::swap(params_[i]->value, spare_[i]);
-    w_ptrs_[i] = params_[i]->value.data();
+    std::swap(params_[i]->mutable_value(), spare_[i]);
+    w_ptrs_[i] = params_[i]->mutable_value().data();
   }
   return true;
 }
 
 void Network::restore_weights() {
   for (size_t i = 0; i < params_.size() && i < backup_.size(); ++i)
-    std::memcpy(params_[i]->value.data(), backup_[i].data(), params_[i]->value.size() * sizeof(float));
+    std::memcpy(params_[i]->mutable_value().data(), backup_[i].data(), backup_[i].size() * sizeof(float));
 }
 
 size_t Network::bytes() const {
   size_t b = 0;
   for (const auto& l : layers_) b += l->workspace_bytes();
-  for (const Param* p : params_) b += p->value.bytes() + p->grad.bytes();
+  for (const Param* p : params_) b += p->value().bytes() + p->grad.bytes();
   for (const auto& g : grads_) b += g.bytes();
   for (const auto& g : backup_) b += g.bytes();
   for (const auto& g : spare_) b += g.bytes();

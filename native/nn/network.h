@@ -53,7 +53,7 @@ class Network {
 
   // Forward pass; returns rows x output_size() (probabilities after a final
   // softmax / sigmoid), valid until the next forward.
-  const float* forward(const float* x, size_t rows, bool training);
+  const float* forward(const float* x, size_t rows, Pass pass);
 
   // The output of the last forward pass.
   const float* last_output() const { return last_output_; }

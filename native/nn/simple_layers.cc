@@ -6,7 +6,7 @@
 
 namespace simdnn {
 
-const float* Activation::forward(const float* x, size_t rows, bool, Rng&) {
+const float* Activation::forward(const float* x, size_t rows, Pass, Rng&) {
   last_x_ = x;
   if (act_ == Act::Linear) return x;
   y_.resize(rows * size_);
@@ -29,8 +29,8 @@ void Activation::backward(const float* x, float* dy, float* dx, size_t rows, boo
   }
 }
 
-const float* Dropout::forward(const float* x, size_t rows, bool training, Rng& rng) {
-  last_training_ = training && rate_ > 0.f;
+const float* Dropout::forward(const float* x, size_t rows, Pass pass, Rng& rng) {
+  last_training_ = pass == Pass::Train && rate_ > 0.f;
   if (!last_training_) return x;
   const size_t n = rows * size_;
   y_.resize(n);

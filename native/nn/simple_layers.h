@@ -10,7 +10,7 @@ class Activation : public Layer {
   const char* type() const override { return "activation"; }
   size_t input_size() const override { return size_; }
   size_t output_size() const override { return size_; }
-  const float* forward(const float* x, size_t rows, bool training, Rng& rng) override;
+  const float* forward(const float* x, size_t rows, Pass pass, Rng& rng) override;
   void backward(const float* x, float* dy, float* dx, size_t rows, bool preact) override;
   Act output_activation() const override { return act_; }
   const float* preactivation() const override { return last_x_; }
@@ -31,7 +31,7 @@ class Dropout : public Layer {
   const char* type() const override { return "dropout"; }
   size_t input_size() const override { return size_; }
   size_t output_size() const override { return size_; }
-  const float* forward(const float* x, size_t rows, bool training, Rng& rng) override;
+  const float* forward(const float* x, size_t rows, Pass pass, Rng& rng) override;
   void backward(const float* x, float* dy, float* dx, size_t rows, bool preact) override;
   size_t workspace_bytes() const override { return y_.bytes() + mask_.bytes(); }
 

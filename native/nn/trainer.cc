@@ -85,7 +85,7 @@ EvalResult evaluate(Network& net, const Dataset& data, size_t batch_size) {
     const size_t rows = std::min(batch_size, data.n - start);
     const float* x = data.x.data() + start * data.x_cols;
     const float* y = data.y.data() + start * data.y_cols;
-    const float* out = net.forward(x, rows, false);
+    const float* out = net.forward(x, rows, Pass::Eval);
     const float* loss_in = fused ? net.layer(net.num_layers() - 1).preactivation() : out;
     const double l = kernels().math.loss(loss, loss_in, y, data.has_weights ? data.w.data() + start : nullptr, nullptr,
                                          rows, net.output_size());

@@ -374,6 +374,45 @@ void test_k_blocks() {
         gemm_k_block(784, 256));
 }
 
+// B packed once (pack_b_whole) and passed to many products gives the bits of
+// the products that pack B themselves: every transpose of B, K blocking and
+// column edges, epilogues, 1 and 2 threads.
+void test_packed_b_matches(const Kernels& k) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  const size_t nr = k.gemm.nr, kc = k.gemm.kc;
+  for (bool tb : {false, true})
+    for (size_t m : {3 * k.gemm.mr + 1, (size_t)97})
+      for (size_t n : {nr, 3 * nr + 5, 2 * nr - 1})
+        for (size_t kk : {(size_t)1, (size_t)37, kc + 1, 3 * kc + 16})
+          for (int act : {0, 1, 7}) {
+            std::vector<float> a(m * kk), b(kk * n), bias(n);
+            for (auto& v : a) v = u(rng);
+            for (auto& v : b) v = u(rng);
+            for (auto& v : bias) v = u(rng);
+            std::vector<float> packed(packed_b_floats(k, kk, n), NAN);
+            pack_b_whole(k, tb, kk, n, b.data(), tb ? kk : n, packed.data());
+            for (size_t threads : {1, 2}) {
+              std::vector<float> c1(m * n, NAN), c2(m * n, NAN), y1(m * n, NAN), y2(m * n, NAN);
+              GemmEpilogue ep;
+              ep.bias = bias.data();
+              ep.act = (Act)act;
+              ep.act_out = act ? y1.data() : nullptr;
+              ep.ld_act_out = n;
+              sgemm_with(k, threads, false, tb, m, n, kk, 1.f, a.data(), kk, b.data(), tb ? kk : n, 0.f, c1.data(), n,
+                         &ep);
+              ep.packed_b = packed.data();
+              ep.act_out = act ? y2.data() : nullptr;
+              sgemm_with(k, threads, false, tb, m, n, kk, 1.f, a.data(), kk, b.data(), tb ? kk : n, 0.f, c2.data(), n,
+                         &ep);
+              const bool same = std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float)) == 0 &&
+                                std::memcmp(y1.data(), y2.data(), y1.size() * sizeof(float)) == 0;
+              CHECK(same, "%s packed B %c m=%zu n=%zu k=%zu act=%d threads=%zu differs from packing per product",
+                    k.name, tb ? 'T' : 'N', m, n, kk, act, threads);
+            }
+          }
+}
+
 int main() {
   set_num_threads(2);
   test_k_blocks();
@@ -389,6 +428,7 @@ int main() {
     test_errors(*k);
     test_one_row_matches_tiles(*k);
     test_narrow_matches_wide(*k);
+    test_packed_b_matches(*k);
   }
   return check_summary("test_gemm");
 }

@@ -18,7 +18,27 @@ static inline __m256i vtail_mask(size_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 static inline vf vload_partial(const float* p, size_t n) { return _mm256_maskload_ps(p, vtail_mask(n)); }
-static inline void vstore_partial(float* p, vf v, size_t n) { _mm256_maskstore_ps(p, vtail_mask(n), v); }
+// The first n lanes (all of them when n >= 8), in pieces of 4, 2 and 1:
+// vmaskmovps to memory costs ~15 cycles on Zen 3 (measured: 4-5.5 ns against
+// 1.1-2.4 ns for the pieces).
+static inline void vstore_partial(float* p, vf v, size_t n) {
+  if (n >= kLanes) {
+    vstore(p, v);
+    return;
+  }
+  __m128 part = _mm256_castps256_ps128(v);
+  if (n & 4) {
+    _mm_storeu_ps(p, part);
+    p += 4;
+    part = _mm256_extractf128_ps(v, 1);
+  }
+  if (n & 2) {
+    _mm_storel_pi(reinterpret_cast<__m64*>(p), part);
+    p += 2;
+    part = _mm_movehl_ps(part, part);
+  }
+  if (n & 1) _mm_store_ss(p, part);
+}
 static inline vf vset1(float x) { return _mm256_set1_ps(x); }
 static inline vf vzero() { return _mm256_setzero_ps(); }
 static inline vf vadd(vf a, vf b) { return _mm256_add_ps(a, b); }
