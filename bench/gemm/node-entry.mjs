@@ -53,6 +53,14 @@ function openblasSample(shape, threads) {
   return Number(execFileSync(benchExe, args, { encoding: 'utf8' }).trim());
 }
 
+// One second of products first: V8's compiler and GC threads are busy right after start-up, and on two cores
+// they took one from the first shape's samples (0.6x against ~1.0x in later runs).
+{
+  const warm = nn.tensor(new Float32Array(256 * 256).fill(0.5), [256, 256]);
+  const out = new Float32Array(256 * 256);
+  for (const t0 = Date.now(); Date.now() - t0 < 1000;) nn.matmul(warm, warm, { out });
+}
+
 const rows = [];
 console.log('\nMLP shapes through the Node entry point (nn.matmul) vs OpenBLAS (C, same run)');
 console.log('shape                  thr      fresh  ratio       out=  ratio   OpenBLAS  (C run)  out=/C run');
