@@ -713,7 +713,11 @@ export class Sequential {
     return this.logsFrom(r.loss, r.metrics);
   }
 
-  /** Outputs for x ([n, outputs]; probabilities after a final softmax or sigmoid). Synchronous. */
+  /**
+   * Outputs for x ([n, outputs]; probabilities after a final softmax or sigmoid). Synchronous. The first call
+   * after the weights change packs each dense kernel for the matrix products (one more copy of the kernels,
+   * kept until the weights change again); later calls reuse it.
+   */
   predict(x: unknown): Tensor {
     const tx = this.prepareX(x);
     const rows = tx.shape[0]!;

@@ -1,6 +1,7 @@
 // The GEMM driver: BLIS's loops around the ISA's micro-kernels.
 //
-//   jc over N by NC       (B block: KC x NC, packed per thread)
+//   jc over N by NC       (B block: KC x NC, packed per thread, or read from
+//                          a whole op(B) packed beforehand: packed_b)
 //     pc over K by KC     (equal blocks, gemm_k_block; the first applies beta,
 //                          the last the epilogue)
 //       ic over M by MC   (A block: MC x KC, packed, lives in L2)
@@ -241,7 +242,7 @@ void choose_grid(const Problem& P, size_t nt, size_t max_chunks, size_t* tm_out,
       if (tm > um || tn > un) continue;                // empty chunks
       if (P.act == Act::Softmax && tn != 1) continue;  // softmax needs whole rows
       const double work = tile * (double)(um * un) + pack * ((P.pack_a ? (double)(tn * um * mr) : 0.0) +
-                                                             (P.pack_b ? (double)(tm * un * nr) : 0.0));
+                                                             (P.pack_b && !P.packed_b ? (double)(tm * un * nr) : 0.0));
       const double cost = work / (double)nt + 0.5 * work / (double)chunks;
       if (cost < best_cost) best_cost = cost, best_tm = tm, best_tn = tn;
     }
