@@ -62,6 +62,7 @@ class PackBuffer {
 thread_local PackBuffer t_pack_a;
 thread_local PackBuffer t_pack_b;
 thread_local PackBuffer t_transposed;  // C^T of a narrow product (see narrow_via_transpose)
+thread_local PackBuffer t_shared_b;    // op(B) packed once for all the threads of a product
 
 // Below this many flops (2 m n k) one thread does it all: waking the pool and
 // splitting costs more than it saves.
@@ -73,6 +74,9 @@ constexpr double kFlopsPerThread = 0.75e6;
 constexpr size_t kMinParallelGemvMacs = 96 * 1024;
 // Work is cut into chunks of at least this much (each packs its own A and B).
 constexpr double kFlopsPerChunk = 4e6;
+// A parallel product packs all of op(B) once, shared by its threads, up to
+// this many floats (16 MiB); beyond, each chunk packs its own B blocks.
+constexpr size_t kMaxSharedPackedB = 4u << 20;
 
 struct Problem {
   const Kernels* kern;
@@ -359,6 +363,25 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
   // not hold the others back. Which thread computes a chunk does not change
   // its values.
   const size_t max_chunks = std::max(nt, std::min(nt * 4, (size_t)(flops / kFlopsPerChunk)));
+  if (P.pack_b && !P.packed_b && packed_b_floats(kern, k, n) <= kMaxSharedPackedB) {
+    // Packed once, by all the threads (column panels split between them),
+    // then read by every chunk: chunks of rows no longer pack the same B
+    // panels each (BLIS shares its packed B likewise; here the end of the
+    // first parallel_run is the barrier, and a thread that fails to allocate
+    // fails the call, not the other threads).
+    float* shared = t_shared_b.get(packed_b_floats(kern, k, n));
+    const size_t kb = gemm_k_block(k, g.kc), n_panels = ceil_div(n, g.nr) * g.nr, un = ceil_div(n, g.nr);
+    parallel_run(nt, [&](size_t tid, size_t nth) {
+      const size_t j0 = std::min(n, un * tid / nth * g.nr), j1 = std::min(n, un * (tid + 1) / nth * g.nr);
+      if (j0 >= j1) return;
+      for (size_t pc = 0; pc < k; pc += kb) {
+        const size_t kc = std::min(kb, k - pc);
+        g.pack_b(trans_b, kc, j1 - j0, trans_b ? b + j0 * ldb + pc : b + pc * ldb + j0, ldb,
+                 shared + pc * n_panels + j0 * kc);
+      }
+    });
+    P.packed_b = shared;
+  }
   size_t tm, tn;
   choose_grid(P, nt, max_chunks, &tm, &tn);
   const size_t chunks = tm * tn;
