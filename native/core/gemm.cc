@@ -270,6 +270,16 @@ void check_ld(size_t ld, size_t rows, size_t width, const char* what) {
   if (rows > 0 && width > 0 && ld < width) throw std::invalid_argument(what);
 }
 
+// Packs op(B)[pc block, j0:j1) (j0 a multiple of NR) where pack_b_whole puts
+// it: block by block (gemm_k_block), NR-wide panels within a block.
+void pack_b_part(const Kernels& kern, bool trans_b, size_t k, size_t n, size_t pc, size_t j0, size_t j1, const float* b,
+                 size_t ldb, float* dst) {
+  const GemmKernels& g = kern.gemm;
+  const size_t kb = gemm_k_block(k, g.kc), kc = std::min(kb, k - pc);
+  g.pack_b(trans_b, kc, j1 - j0, trans_b ? b + j0 * ldb + pc : b + pc * ldb + j0, ldb,
+           dst + pc * ceil_div(n, g.nr) * g.nr + j0 * kc);
+}
+
 }  // namespace
 
 void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool trans_b, size_t m, size_t n, size_t k,
@@ -364,20 +374,19 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
   // its values.
   const size_t max_chunks = std::max(nt, std::min(nt * 4, (size_t)(flops / kFlopsPerChunk)));
   if (P.pack_b && !P.packed_b && packed_b_floats(kern, k, n) <= kMaxSharedPackedB) {
-    // Packed once, by all the threads (column panels split between them),
-    // then read by every chunk: chunks of rows no longer pack the same B
-    // panels each (BLIS shares its packed B likewise; here the end of the
-    // first parallel_run is the barrier, and a thread that fails to allocate
-    // fails the call, not the other threads).
+    // Packed once, then read by every chunk, so that chunks of rows do not
+    // each pack the same B panels (BLIS shares its packed B likewise). The
+    // buffer is the calling thread's, allocated before any thread starts; the
+    // end of this parallel_run is the only barrier. Pieces (a K block x 4
+    // column panels) go first come first served, as the chunks below.
     float* shared = t_shared_b.get(packed_b_floats(kern, k, n));
-    const size_t kb = gemm_k_block(k, g.kc), n_panels = ceil_div(n, g.nr) * g.nr, un = ceil_div(n, g.nr);
-    parallel_run(nt, [&](size_t tid, size_t nth) {
-      const size_t j0 = std::min(n, un * tid / nth * g.nr), j1 = std::min(n, un * (tid + 1) / nth * g.nr);
-      if (j0 >= j1) return;
-      for (size_t pc = 0; pc < k; pc += kb) {
-        const size_t kc = std::min(kb, k - pc);
-        g.pack_b(trans_b, kc, j1 - j0, trans_b ? b + j0 * ldb + pc : b + pc * ldb + j0, ldb,
-                 shared + pc * n_panels + j0 * kc);
+    const size_t kb = gemm_k_block(k, g.kc), groups = ceil_div(ceil_div(n, g.nr), 4);
+    const size_t pieces = ceil_div(k, kb) * groups;
+    std::atomic<size_t> next_piece{0};
+    parallel_run(nt, [&](size_t, size_t) {
+      for (size_t i = next_piece.fetch_add(1); i < pieces; i = next_piece.fetch_add(1)) {
+        const size_t pc = i / groups * kb, j0 = i % groups * 4 * g.nr;
+        pack_b_part(kern, trans_b, k, n, pc, j0, std::min(n, j0 + 4 * g.nr), b, ldb, shared);
       }
     });
     P.packed_b = shared;
@@ -409,12 +418,8 @@ size_t packed_b_floats(const Kernels& kern, size_t k, size_t n) {
 }
 
 void pack_b_whole(const Kernels& kern, bool trans_b, size_t k, size_t n, const float* b, size_t ldb, float* dst) {
-  const GemmKernels& g = kern.gemm;
-  const size_t kb = gemm_k_block(k, g.kc), n_panels = ceil_div(n, g.nr) * g.nr;
-  for (size_t pc = 0; pc < k; pc += kb) {
-    const size_t kc = std::min(kb, k - pc);
-    g.pack_b(trans_b, kc, n, trans_b ? b + pc : b + pc * ldb, ldb, dst + pc * n_panels);
-  }
+  const size_t kb = gemm_k_block(k, kern.gemm.kc);
+  for (size_t pc = 0; pc < k; pc += kb) pack_b_part(kern, trans_b, k, n, pc, 0, n, b, ldb, dst);
 }
 
 void sgemm(bool trans_a, bool trans_b, size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda,
