@@ -6,20 +6,10 @@
 // weights themselves and never use the copy).
 import { describe, expect, it } from 'vitest';
 import * as nn from '../lib/index.js';
-import { ISAS, withIsa } from './helpers.js';
+import { ISAS, randomArray, rng, withIsa } from './helpers.js';
 
 const ROWS = 64; // well above the row count from which products pack B
 const INPUTS = 37;
-
-function rand(n: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
 
 function build(seed: number): nn.Sequential {
   const model = nn.sequential([
@@ -32,7 +22,7 @@ function build(seed: number): nn.Sequential {
   return model;
 }
 
-const x = nn.tensor(rand(ROWS * INPUTS, 7), [ROWS, INPUTS]);
+const x = nn.tensor(randomArray(ROWS * INPUTS, rng(7), -0.5, 0.5), [ROWS, INPUTS]);
 const labels = nn.tensor(
   Float32Array.from({ length: ROWS }, (_, i) => i % 5),
   [ROWS],

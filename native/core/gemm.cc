@@ -266,6 +266,14 @@ bool narrow_via_transpose(const GemmKernels& g, size_t m, size_t n, float beta) 
   return ceil_div(n, g.mr) * g.mr * 10 < ceil_div(n, g.nr) * g.nr * 9;
 }
 
+// Whether the product goes through the tiled path with B packed (not the
+// one-row or narrow paths, which read B in place; not a few rows, for which
+// packing B is not repaid).
+bool packs_b(const GemmKernels& g, bool trans_b, size_t m, size_t n, float beta) {
+  if ((m == 1 && !trans_b && g.gemv) || narrow_via_transpose(g, m, n, beta)) return false;
+  return trans_b || m > 2 * g.mr;
+}
+
 void check_ld(size_t ld, size_t rows, size_t width, const char* what) {
   if (rows > 0 && width > 0 && ld < width) throw std::invalid_argument(what);
 }
@@ -356,7 +364,7 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
   //    m and k (Zen 3, samples taken in turn with OpenBLAS); with 4 panels or
   //    fewer the copy is not repaid.
   // Measured against the MLP and square shapes (bench/gemm).
-  P.pack_b = trans_b || m > 2 * g.mr;
+  P.pack_b = packs_b(g, trans_b, m, n, beta);
   P.pack_a = n > 4 * g.nr;
   if (P.pack_b && epilogue) P.packed_b = epilogue->packed_b;
 
@@ -410,6 +418,10 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
     if (tid == 0)
       while (finished.load() < nth) std::this_thread::yield();
   });
+}
+
+bool sgemm_packs_b(const Kernels& kern, bool trans_b, size_t m, size_t n, float beta) {
+  return packs_b(kern.gemm, trans_b, m, n, beta);
 }
 
 size_t packed_b_floats(const Kernels& kern, size_t k, size_t n) {

@@ -28,11 +28,15 @@ struct GemmEpilogue {
   size_t ld_act_out = 0;
   // op(B) already packed by pack_b_whole (with the same kernel table, op(B),
   // k and n), or nullptr. The product then reads it instead of packing B
-  // (when it would pack B at all: the one-row and narrow paths read B). A
-  // layer's weights at inference are packed once for many products.
+  // (when it would pack B at all: sgemm_packs_b). A layer's weights at
+  // inference are packed once for many products.
   const float* packed_b = nullptr;
 };
 
+// Whether a product of these dimensions packs op(B) (and so would read
+// GemmEpilogue::packed_b); the one-row and narrow paths and products of a few
+// rows read B in place.
+bool sgemm_packs_b(const Kernels& kern, bool trans_b, size_t m, size_t n, float beta);
 // Floats pack_b_whole writes for a k x n op(B) with kernel table `kern`.
 size_t packed_b_floats(const Kernels& kern, size_t k, size_t n);
 // Packs all of op(B) (k x n; with trans_b, B is stored n x k) into dst, in the

@@ -37,9 +37,7 @@ std::vector<Param*> Dense::params() {
 }
 
 const float* Dense::packed_kernel(const Kernels& kern, size_t rows) {
-  // Only where the product packs B (several row panels) through its general
-  // path (not the one-row or narrow ones, which read B in place).
-  if (rows <= 2 * kern.gemm.mr || units_ < kern.gemm.nr) return nullptr;
+  if (!sgemm_packs_b(kern, false, rows, units_, 0.f)) return nullptr;
   if (packed_for_ != &kern || packed_version_ != kernel_.version() || packed_.size() == 0) {
     packed_for_ = nullptr;  // invalid until the copy is complete
     packed_.resize(packed_b_floats(kern, inputs_, units_));
