@@ -32,32 +32,39 @@ function overlaps(x: Float32Array, y: Float32Array): boolean {
   return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
 }
 
-function outStorage(v: unknown, m: number, n: number, a: Tensor, b: Tensor): Float32Array {
-  const expected = `a Tensor of shape [${m}, ${n}] or a Float32Array of ${m * n} values`;
+/**
+ * The storage of options.out. Whether it overlaps a or b is checked here for
+ * matmulAsync (`checkOverlap`); the synchronous native call checks it itself,
+ * by address, faster than reading the arrays' buffers here.
+ */
+function outStorage(v: unknown, m: number, n: number, a: Tensor, b: Tensor, checkOverlap: boolean): Float32Array {
+  // Built only for an error: formatting it costs more than the rest of a small product's checks.
+  const expected = () => `a Tensor of shape [${m}, ${n}] or a Float32Array of ${m * n} values`;
   let data: Float32Array;
   if (v instanceof Tensor) {
     if (v.rank !== 2 || v.shape[0] !== m || v.shape[1] !== n)
-      throw new RangeError(expectedMessage(expected, 'options.out', `a tensor of shape [${v.shape.join(', ')}]`));
+      throw new RangeError(expectedMessage(expected(), 'options.out', `a tensor of shape [${v.shape.join(', ')}]`));
     data = v.data;
   } else if (v instanceof Float32Array) {
     if (v.length !== m * n)
-      throw new RangeError(expectedMessage(expected, 'options.out', `a Float32Array of ${v.length} values`));
+      throw new RangeError(expectedMessage(expected(), 'options.out', `a Float32Array of ${v.length} values`));
     data = v;
   } else {
-    throw typeError(expected, 'options.out', v);
+    throw typeError(expected(), 'options.out', v);
   }
-  for (const [t, name] of [
-    [a, 'a'],
-    [b, 'b'],
-  ] as const)
-    if (overlaps(data, t.data))
-      throw new RangeError(
-        expectedMessage(`storage that shares no memory with ${name}`, 'options.out', `storage overlapping ${name}`),
-      );
+  if (checkOverlap)
+    for (const [t, name] of [
+      [a, 'a'],
+      [b, 'b'],
+    ] as const)
+      if (overlaps(data, t.data))
+        throw new RangeError(
+          expectedMessage(`storage that shares no memory with ${name}`, 'options.out', `storage overlapping ${name}`),
+        );
   return data;
 }
 
-function prepare(a: unknown, b: unknown, options: unknown) {
+function prepare(a: unknown, b: unknown, options: unknown, checkOverlap: boolean) {
   const ta = matrix(a, 'a');
   const tb = matrix(b, 'b');
   const opts = checkOptions(options, 'options');
@@ -74,7 +81,7 @@ function prepare(a: unknown, b: unknown, options: unknown) {
         `a tensor of shape [${tb.shape.join(', ')}]${transB ? ' (transposed)' : ''}`,
       ),
     );
-  const out = opts.out === undefined ? undefined : outStorage(opts.out, m, n, ta, tb);
+  const out = opts.out === undefined ? undefined : outStorage(opts.out, m, n, ta, tb, checkOverlap);
   return { ta, tb, m, n, k, transA, transB, out };
 }
 
@@ -93,12 +100,19 @@ function allocateProduct(m: number, n: number): Float32Array {
   }
 }
 
+/** The shape [m, n], frozen; the last one is reused while products keep their shape. */
+let lastProductShape: readonly number[] = Object.freeze([0, 0]);
+function productShape(m: number, n: number): readonly number[] {
+  if (lastProductShape[0] !== m || lastProductShape[1] !== n) lastProductShape = Object.freeze([m, n]);
+  return lastProductShape;
+}
+
 /** The matrix product `op(a) · op(b)` of two 2-D tensors, computed synchronously. */
 export function matmul(a: unknown, b: unknown, options?: MatmulOptions): Tensor {
-  const p = prepare(a, b, options);
+  const p = prepare(a, b, options, false);
   const out = p.out ?? allocateProduct(p.m, p.n);
   native.matmul(p.ta.data, p.tb.data, p.m, p.n, p.k, p.transA, p.transB, out);
-  return new Tensor(out, [p.m, p.n]);
+  return new Tensor(out, productShape(p.m, p.n));
 }
 
 /**
@@ -106,7 +120,7 @@ export function matmul(a: unknown, b: unknown, options?: MatmulOptions): Tensor 
  * copied when the call starts, so they may be changed right after it.
  */
 export async function matmulAsync(a: unknown, b: unknown, options?: MatmulOptions): Promise<Tensor> {
-  const p = prepare(a, b, options);
+  const p = prepare(a, b, options, true);
   const stack = new Error();
   try {
     const result: Float32Array = await native.matmulAsync(p.ta.data, p.tb.data, p.m, p.n, p.k, p.transA, p.transB);

@@ -112,6 +112,27 @@ describe('matmul', () => {
     await expect(nn.matmulAsync(a, b, { out: new Float32Array(3) })).rejects.toThrow(RangeError);
   });
 
+  it('gives every product its own frozen shape, also when shapes alternate', () => {
+    const r = rng(5);
+    const x = nn.tensor(randomArray(6, r), [2, 3]);
+    const y = nn.tensor(randomArray(12, r), [3, 4]);
+    const z = nn.tensor(randomArray(9, r), [3, 3]);
+    const first = nn.matmul(x, y);
+    const second = nn.matmul(z, z);
+    const third = nn.matmul(x, y, { out: new Float32Array(8) });
+    expect(first.shape).toEqual([2, 4]);
+    expect(second.shape).toEqual([3, 3]);
+    expect(third.shape).toEqual([2, 4]);
+    for (const t of [first, second, third]) {
+      expect(Object.isFrozen(t.shape)).toBe(true);
+      expect(() => (t.shape as number[]).push(1)).toThrow(TypeError);
+    }
+    // The overlap check also covers a or b given as storage of options.out's own buffer.
+    const shared = new Float32Array(12);
+    const zs = nn.tensor(shared.subarray(0, 9), [3, 3]);
+    expect(() => nn.matmul(x, zs.reshape([3, 3]), { out: shared.subarray(3, 9) })).toThrow(RangeError);
+  });
+
   it('accepts nested arrays', () => {
     const c = nn.matmul(
       [

@@ -52,11 +52,16 @@ inline bool is_f32(const Napi::Value& v) {
   return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array;
 }
 
+// Reads a number argument with one N-API call (napi_get_value_double fails on
+// anything that is not a number): the hot paths pass several per call.
+inline bool read_double(const Napi::CallbackInfo& info, size_t i, double* d) {
+  return i < info.Length() && napi_get_value_double(info.Env(), info[i], d) == napi_ok;
+}
+
 // A non-negative integer that fits comfortably in size_t arithmetic.
 inline size_t get_size(const Napi::CallbackInfo& info, size_t i, const char* name, size_t max = (size_t)1 << 40) {
-  if (i >= info.Length() || !info[i].IsNumber())
-    throw Napi::TypeError::New(info.Env(), std::string("Expected an integer for ") + name);
-  double d = info[i].As<Napi::Number>().DoubleValue();
+  double d = 0;
+  if (!read_double(info, i, &d)) throw Napi::TypeError::New(info.Env(), std::string("Expected an integer for ") + name);
   if (!(d >= 0) || d != std::floor(d) || d > (double)max)
     throw Napi::RangeError::New(info.Env(), std::string("Expected an integer in [0, ") + std::to_string(max) +
                                                 "] for " + name + ", but received " + format_number(d));
@@ -64,15 +69,16 @@ inline size_t get_size(const Napi::CallbackInfo& info, size_t i, const char* nam
 }
 
 inline double get_number(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  if (i >= info.Length() || !info[i].IsNumber())
-    throw Napi::TypeError::New(info.Env(), std::string("Expected a number for ") + name);
-  return info[i].As<Napi::Number>().DoubleValue();
+  double d = 0;
+  if (!read_double(info, i, &d)) throw Napi::TypeError::New(info.Env(), std::string("Expected a number for ") + name);
+  return d;
 }
 
 inline bool get_bool(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  if (i >= info.Length() || !info[i].IsBoolean())
+  bool v = false;
+  if (i >= info.Length() || napi_get_value_bool(info.Env(), info[i], &v) != napi_ok)
     throw Napi::TypeError::New(info.Env(), std::string("Expected a boolean for ") + name);
-  return info[i].As<Napi::Boolean>().Value();
+  return v;
 }
 
 // A new Float32Array of n elements, or a RangeError when JavaScript cannot

@@ -31,8 +31,12 @@ inline vf relu_v(vf v) { return vselect(vle(v, vzero()), vzero(), v); }
 // Writes acc (M rows x n columns) into C: C = alpha * acc + beta * C, + bias,
 // and the fused ReLU (see GemmTileOut). kFull: n == NR, every vector whole
 // (plain loads and stores; masked ones are several times slower on AMD).
+// Inlined into the micro-kernels: a call would spill the accumulators (no
+// vector register survives a call) and reload them, which shows at small k
+// (8-12% at 128 x 128 x 10).
 template <bool kFull, bool kRelu, size_t M>
-inline void store_rows(vf (&acc)[M][kNv], float* c, size_t ldc, size_t n, const GemmTileOut* out) {
+inline __attribute__((always_inline)) void store_rows(vf (&acc)[M][kNv], float* c, size_t ldc, size_t n,
+                                                      const GemmTileOut* out) {
   const vf va = vset1(out->alpha);
   const float beta = out->beta;
   const vf vb = vset1(beta);
@@ -44,7 +48,7 @@ inline void store_rows(vf (&acc)[M][kNv], float* c, size_t ldc, size_t n, const 
   for (size_t j = 0; j < kNv; ++j) {
     const size_t j0 = j * kLanes;
     width[j] = kFull ? kLanes : j0 >= n ? 0 : n - j0 < kLanes ? n - j0 : kLanes;
-    if (bias && width[j]) bv[j] = kFull ? vload(bias + j0) : vload_partial(bias + j0, width[j]);
+    bv[j] = !bias || !width[j] ? vzero() : kFull ? vload(bias + j0) : vload_partial(bias + j0, width[j]);
   }
   auto load = [&](const float* p, size_t j) { return kFull ? vload(p) : vload_partial(p, width[j]); };
   auto store = [&](float* p, vf v, size_t j) {
@@ -75,7 +79,8 @@ inline void store_rows(vf (&acc)[M][kNv], float* c, size_t ldc, size_t n, const 
 }
 
 template <size_t M>
-inline void store_tile(vf (&acc)[M][kNv], float* c, size_t ldc, size_t n, const GemmTileOut* out) {
+inline __attribute__((always_inline)) void store_tile(vf (&acc)[M][kNv], float* c, size_t ldc, size_t n,
+                                                      const GemmTileOut* out) {
   if (n == kNr) {
     if (out->relu)
       store_rows<true, true, M>(acc, c, ldc, n, out);
