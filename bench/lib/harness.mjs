@@ -81,7 +81,7 @@ export async function measureInterleaved(jobs, runs, onRun) {
       const { kind = 'node', script, params, env, timeoutMs } = job;
       const res = await runChild({ kind, script, params: { ...params, run: r }, env, timeoutMs });
       if (res.error) acc[j].errors.push(res.error);
-      else acc[j].results.push(res);
+      else acc[j].results.push({ ...res, run: r });
       onRun?.(j, r, res);
     }
   return jobs.map((job, j) => {

@@ -37,7 +37,7 @@ function accuracyCell(row) {
 export function markdownTable(result) {
   const hasAccuracy = result.rows.some((r) => r.accuracyMeasured !== undefined);
   const hasCheck = result.rows.some((r) => r.maxAbsDiff !== undefined);
-  const head = ['setting', 'competitor', 'median', 'spread (min–max)', 'simdnn speed-up', 'runs'];
+  const head = ['setting', 'competitor', 'median', 'spread (min–max)', 'simdnn speed-up', 'paired', 'runs'];
   if (hasAccuracy) head.push('test accuracy');
   if (hasCheck) head.push('max |Δ| vs simdnn');
   head.push('notes');
@@ -50,6 +50,7 @@ export function markdownTable(result) {
       value,
       spreadCell(r.summary),
       r.speedup ? `${fmtRatio(r.speedup)}×` : r.competitor === 'simdnn' ? '1×' : '–',
+      r.pairedSpeedup ? `${fmtRatio(r.pairedSpeedup)}×` : '–',
       `${r.runs}${r.failed ? ` (+${r.failed} failed)` : ''}`,
     ];
     if (hasAccuracy) cells.push(accuracyCell(r));
@@ -70,7 +71,8 @@ export function markdownReport(result) {
       `load ${m.loadAverage.join(' ')} · Node ${m.node} · simdnn ${m.versions.simdnn} (${m.simdnn.isa ?? m.simdnn.error})`,
     '',
     `Each figure is the median of ${result.runsPerFigure} run${result.runsPerFigure > 1 ? 's' : ''}, each in a fresh process.` +
-      ` simdnn speed-up: how many times faster simdnn is than the competitor in that setting (below 1: slower).` +
+      ` simdnn speed-up: how many times faster simdnn is than the competitor in that setting (below 1: slower):` +
+      ` the ratio of the medians, and (paired) the median of the ratios of runs of the same round.` +
       (result.size !== 'full'
         ? ` **${result.size} mode: reduced sizes, for checking the harness only; the figures mean nothing.**`
         : ''),

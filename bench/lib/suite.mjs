@@ -9,6 +9,27 @@ import { machineInfo } from './machine.mjs';
 import { missingPeer } from './peers.mjs';
 import { fmt, markdownReport, resultsDir, writeResults } from './report.mjs';
 
+/**
+ * The median over rounds of simdnn's speed-up against the competitor's run of
+ * the same round (runs take turns: a round's runs are next to each other in
+ * time, so a slow phase of this shared machine tends to hit both). Less
+ * sensitive to such phases than the ratio of the two medians. Null with fewer
+ * than three rounds where both succeeded.
+ */
+function pairedSpeedup(ref, row) {
+  const mine = new Map(ref.raw.map((x) => [x.run, x[ref.metric]]));
+  const ratios = [];
+  for (const x of row.raw) {
+    const a = mine.get(x.run);
+    const b = x[row.metric];
+    if (a > 0 && b > 0) ratios.push(row.higherIsBetter ? a / b : b / a);
+  }
+  if (ratios.length < 3) return null;
+  ratios.sort((p, q) => p - q);
+  const h = ratios.length >> 1;
+  return ratios.length % 2 ? ratios[h] : (ratios[h - 1] + ratios[h]) / 2;
+}
+
 export const COMPETITOR_ORDER = ['simdnn', 'pytorch', 'onnxruntime', 'tfjs-wasm', 'tfjs-cpu', 'brain.js'];
 
 /**
@@ -96,6 +117,7 @@ export async function runSuite(
     const ref = rows.find((o) => o.competitor === 'simdnn' && o.setting === r.setting && o.metric === r.metric);
     if (!ref || ref === r || !ref.median || !r.median) continue;
     r.speedup = r.higherIsBetter ? ref.median / r.median : r.median / ref.median;
+    r.pairedSpeedup = pairedSpeedup(ref, r);
     const a = ref.raw[0]?.firstOutput;
     const b = r.raw[0]?.firstOutput;
     if (a && b) r.maxAbsDiff = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
