@@ -71,8 +71,11 @@ function prepare(a: unknown, b: unknown, options: unknown, checkOverlap: boolean
   checkKnownKeys(opts, ['transposeA', 'transposeB', 'out'], 'options');
   const transA = opts.transposeA === undefined ? false : checkBoolean(opts.transposeA, 'options.transposeA');
   const transB = opts.transposeB === undefined ? false : checkBoolean(opts.transposeB, 'options.transposeB');
-  const [m, k] = transA ? [ta.shape[1]!, ta.shape[0]!] : [ta.shape[0]!, ta.shape[1]!];
-  const [kb, n] = transB ? [tb.shape[1]!, tb.shape[0]!] : [tb.shape[0]!, tb.shape[1]!];
+  // Constant indices, no destructured pairs: this runs once per product, small ones included.
+  const m = transA ? ta.shape[1]! : ta.shape[0]!;
+  const k = transA ? ta.shape[0]! : ta.shape[1]!;
+  const kb = transB ? tb.shape[1]! : tb.shape[0]!;
+  const n = transB ? tb.shape[0]! : tb.shape[1]!;
   if (k !== kb)
     throw new RangeError(
       expectedMessage(
