@@ -15,6 +15,7 @@ export {
   type CompileOptions,
   type FitOptions,
   type History,
+  type PredictOptions,
 } from './model.js';
 export { Layer, type DenseOptions, type LayerConfig } from './layers.js';
 export * as layers from './layers-public.js';

@@ -21,7 +21,7 @@ import { modelToBufferSync } from './io/buffer.js';
 import { Optimizer, resolveOptimizer } from './optimizers.js';
 import { ProgressPrinter } from './progress.js';
 import { resolveSeed } from './system.js';
-import { Tensor, toTensor } from './tensor.js';
+import { Tensor, outputStorage, toTensor } from './tensor.js';
 import {
   checkBoolean,
   checkChoice,
@@ -43,6 +43,11 @@ export interface CompileOptions {
   loss: LossName;
   /** Metric names reported by fit and evaluate. */
   metrics?: MetricName[];
+}
+
+export interface PredictOptions {
+  /** Storage for the outputs: a Tensor of shape [n, outputs] or a Float32Array of n * outputs values. */
+  out?: Tensor | Float32Array;
 }
 
 export interface FitOptions {
@@ -717,12 +722,22 @@ export class Sequential {
    * Outputs for x ([n, outputs]; probabilities after a final softmax or sigmoid). Synchronous. The first call
    * after the weights change packs each dense kernel for the matrix products (one more copy of the kernels,
    * kept until the weights change again); later calls reuse it.
+   *
+   * `options.out` (a Tensor of shape [n, outputs] or a Float32Array of n * outputs values) receives the
+   * outputs instead of a new array, and the result is a Tensor over it: a serving loop that reuses it
+   * allocates nothing per call. It may even be x's own storage (x is read in full before it is written).
    */
-  predict(x: unknown): Tensor {
+  predict(x: unknown, options?: PredictOptions): Tensor {
     const tx = this.prepareX(x);
     const rows = tx.shape[0]!;
-    const out = this.model.predict(tx.data, rows);
-    return new Tensor(out, [rows, this.outputDim!]);
+    const shape = [rows, this.outputDim!];
+    if (options === undefined) return new Tensor(this.model.predict(tx.data, rows), shape);
+    const o = checkOptions(options, 'options');
+    checkKnownKeys(o, ['out'], 'predict options');
+    if (o.out === undefined) return new Tensor(this.model.predict(tx.data, rows), shape);
+    const out = outputStorage(o.out, rows, this.outputDim!, 'options.out');
+    this.model.predict(tx.data, rows, out);
+    return new Tensor(out, shape);
   }
 
   /** Like {@link predict}, off the main thread; x is copied when the call starts. */

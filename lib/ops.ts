@@ -1,7 +1,7 @@
 /** Per-op tensor functions: dot and matrix products. */
-import { expectedMessage, typeError } from './errors.js';
+import { expectedMessage } from './errors.js';
 import { native } from './native.js';
-import { Tensor, toTensor } from './tensor.js';
+import { Tensor, outputStorage, toTensor } from './tensor.js';
 import { checkBoolean, checkKnownKeys, checkOptions } from './validate.js';
 
 export interface MatmulOptions {
@@ -38,20 +38,7 @@ function overlaps(x: Float32Array, y: Float32Array): boolean {
  * by address, faster than reading the arrays' buffers here.
  */
 function outStorage(v: unknown, m: number, n: number, a: Tensor, b: Tensor, checkOverlap: boolean): Float32Array {
-  // Built only for an error: formatting it costs more than the rest of a small product's checks.
-  const expected = () => `a Tensor of shape [${m}, ${n}] or a Float32Array of ${m * n} values`;
-  let data: Float32Array;
-  if (v instanceof Tensor) {
-    if (v.rank !== 2 || v.shape[0] !== m || v.shape[1] !== n)
-      throw new RangeError(expectedMessage(expected(), 'options.out', `a tensor of shape [${v.shape.join(', ')}]`));
-    data = v.data;
-  } else if (v instanceof Float32Array) {
-    if (v.length !== m * n)
-      throw new RangeError(expectedMessage(expected(), 'options.out', `a Float32Array of ${v.length} values`));
-    data = v;
-  } else {
-    throw typeError(expected(), 'options.out', v);
-  }
+  const data = outputStorage(v, m, n, 'options.out');
   if (checkOverlap)
     for (const [t, name] of [
       [a, 'a'],

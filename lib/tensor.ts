@@ -173,3 +173,24 @@ export function toMatrix(values: unknown, argument: string, vectorAsRow = false)
     expectedMessage('a 2-D tensor [rows, columns]', argument, `a tensor of shape [${t.shape.join(', ')}]`),
   );
 }
+
+/**
+ * Caller-provided storage for a rows x cols result (an `out` option): a Tensor
+ * of shape [rows, cols] or a Float32Array of rows * cols values. Returns its
+ * Float32Array; a clear error naming `argument` otherwise.
+ */
+export function outputStorage(v: unknown, rows: number, cols: number, argument: string): Float32Array {
+  // Built only for an error: formatting it costs more than the rest of a small call's checks.
+  const expected = () => `a Tensor of shape [${rows}, ${cols}] or a Float32Array of ${rows * cols} values`;
+  if (v instanceof Tensor) {
+    if (v.rank !== 2 || v.shape[0] !== rows || v.shape[1] !== cols)
+      throw new RangeError(expectedMessage(expected(), argument, `a tensor of shape [${v.shape.join(', ')}]`));
+    return v.data;
+  }
+  if (v instanceof Float32Array) {
+    if (v.length !== rows * cols)
+      throw new RangeError(expectedMessage(expected(), argument, `a Float32Array of ${v.length} values`));
+    return v;
+  }
+  throw typeError(expected(), argument, v);
+}

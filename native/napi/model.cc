@@ -315,21 +315,21 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, "Expected x to hold rows * inputSize values");
   auto lk = lock_or_throw(env, "predict");
   const size_t n = checked_mul(env, rows, net_->output_size(), "the output size");
-  Napi::Float32Array out;
-  if (info.Length() > 2 && is_f32(info[2])) {
-    out = info[2].As<Napi::Float32Array>();
-    if (out.ElementLength() != n) throw Napi::RangeError::New(env, "Expected out to hold rows * outputSize values");
-  } else {
-    out = new_f32(env, n);
-  }
+  // The outputs go to `out` when given (it may share x's storage: x is read in
+  // full by the first layer before the copy at the end), else to a new array.
+  const bool given = info.Length() > 2 && !info[2].IsUndefined();
+  const F32View out = given ? get_f32_view(info, 2, "out") : F32View{nullptr, 0};
+  if (given && out.length != n) throw Napi::RangeError::New(env, "Expected out to hold rows * outputSize values");
+  Napi::Float32Array fresh = given ? Napi::Float32Array() : new_f32(env, n);
+  float* dst = given ? out.data : fresh.Data();
   guarded(env, [&] {
     const float* y = net_->forward(x.data, rows, Pass::Predict);
-    if (n) std::memcpy(out.Data(), y, n * sizeof(float));
+    if (n) std::memcpy(dst, y, n * sizeof(float));
     return 0;
   });
   lk.unlock();
   report_memory(env);
-  return out;
+  return given ? info[2] : fresh;
 }
 
 Napi::Value ModelWrap::PredictAsync(const Napi::CallbackInfo& info) {
