@@ -4,7 +4,6 @@
 #include <cstring>
 #include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "bindings.h"
@@ -55,12 +54,15 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   MatmulArgs p = parse(info, a, b);
   const F32View out = get_f32_view(info, 7, "out");
   if (out.length != p.m * p.n) throw Napi::RangeError::New(info.Env(), "Expected out to hold m * n elements");
-  // The product is written while a and b are read: in the facade's words
-  // (options.out is where this storage comes from).
-  for (const auto& [in, name] : {std::pair<const F32View&, const char*>{a, "a"}, {b, "b"}})
+  // The product is written while a and b are read. The message is in the
+  // facade's words (options.out is where this storage comes from).
+  auto refuse_overlap = [&](const F32View& in, const char* name) {
     if (overlaps(out, in))
       throw Napi::RangeError::New(info.Env(), std::string("Expected storage that shares no memory with ") + name +
                                                   " for options.out, but received storage overlapping " + name);
+  };
+  refuse_overlap(a, "a");
+  refuse_overlap(b, "b");
   guarded(info.Env(), [&] {
     run(p, a.data, b.data, out.data);
     return 0;
