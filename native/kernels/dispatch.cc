@@ -76,6 +76,9 @@ struct Registry {
         avx2::fill_math(k.math);
         avx2::fill_optim(k.optim);
       });
+#ifdef SIMDNN_EMULATED_AVX512
+    f.avx512 = true;  // test builds whose AVX-512 kernels are emulated (see vec_avx512.h)
+#endif
     if (f.avx512)
       add(Isa::Avx512, "avx512", [](Kernels& k) {
         avx512::fill_basic(k.basic);

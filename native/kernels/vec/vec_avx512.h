@@ -3,7 +3,14 @@
 // Everything is static inline in an ISA-specific namespace so the linker never
 // merges it with another ISA's copy (no ODR sharing across ISA libraries).
 #pragma once
+#ifdef SIMDNN_EMULATED_AVX512
+// Test builds only (npm run test:avx512-emulated): the AVX-512 intrinsics are
+// emulated with AVX2, so the AVX-512 kernels' logic (16 lanes, masks, tails,
+// tiles) runs and is tested on a CPU without AVX-512.
+#include "avx512_emulation.h"
+#else
 #include <immintrin.h>
+#endif
 
 #include <cstddef>
 #include <cstdint>
