@@ -730,14 +730,11 @@ export class Sequential {
   predict(x: unknown, options?: PredictOptions): Tensor {
     const tx = this.prepareX(x);
     const rows = tx.shape[0]!;
-    const shape = [rows, this.outputDim!];
-    if (options === undefined) return new Tensor(this.model.predict(tx.data, rows), shape);
     const o = checkOptions(options, 'options');
     checkKnownKeys(o, ['out'], 'predict options');
-    if (o.out === undefined) return new Tensor(this.model.predict(tx.data, rows), shape);
-    const out = outputStorage(o.out, rows, this.outputDim!, 'options.out');
-    this.model.predict(tx.data, rows, out);
-    return new Tensor(out, shape);
+    const out = o.out === undefined ? undefined : outputStorage(o.out, rows, this.outputDim!, 'options.out');
+    // The native call returns `out` when given, else a new array.
+    return new Tensor(this.model.predict(tx.data, rows, out), [rows, this.outputDim!]);
   }
 
   /** Like {@link predict}, off the main thread; x is copied when the call starts. */
