@@ -76,8 +76,8 @@ class PredictJob : public ModelJob<Napi::AsyncWorker> {
   void Execute() override {
     run([&] {
       std::lock_guard<std::mutex> lk(model_->mutex());
-      const float* out = model_->net().forward(x_.data(), rows_, Pass::Predict);
-      out_.assign(out, out + rows_ * model_->net().output_size());
+      out_.resize(rows_ * model_->net().output_size());
+      model_->net().predict(x_.data(), rows_, out_.data());
     });
   }
   void OnOK() override {
@@ -315,16 +315,16 @@ Napi::Value ModelWrap::Predict(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, "Expected x to hold rows * inputSize values");
   auto lk = lock_or_throw(env, "predict");
   const size_t n = checked_mul(env, rows, net_->output_size(), "the output size");
-  // The outputs go to `out` when given (it may share x's storage: x is read in
-  // full by the first layer before the copy at the end), else to a new array.
+  // The outputs go to `out` when given (it may share x's storage: the network
+  // then predicts layer by layer, x read in full by the first layer before the
+  // copy at the end), else to a new array.
   const bool given = info.Length() > 2 && !info[2].IsUndefined();
   const F32View out = given ? get_f32_view(info, 2, "out") : F32View{nullptr, 0};
   if (given && out.length != n) throw Napi::RangeError::New(env, "Expected out to hold rows * outputSize values");
   Napi::Float32Array fresh = given ? Napi::Float32Array() : new_f32(env, n);
   float* dst = given ? out.data : fresh.Data();
   guarded(env, [&] {
-    const float* y = net_->forward(x.data, rows, Pass::Predict);
-    if (n) std::memcpy(dst, y, n * sizeof(float));
+    net_->predict(x.data, rows, dst);
     return 0;
   });
   lk.unlock();

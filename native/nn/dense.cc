@@ -48,6 +48,26 @@ const float* Dense::packed_kernel(const Kernels& kern, size_t rows) {
   return packed_.data();
 }
 
+const float* Dense::packed_if_current(const Kernels& kern) const {
+  const bool current = packed_for_ == &kern && packed_version_ == kernel_.version() && packed_.size() != 0;
+  return current ? packed_.data() : nullptr;
+}
+
+void Dense::prepare_predict(size_t block_rows) { packed_kernel(kernels(), block_rows); }
+
+const float* Dense::predict_rows(const float* x, size_t rows, float* y) const {
+  const Kernels& kern = kernels();
+  GemmEpilogue ep;
+  ep.bias = use_bias_ ? bias_.value().data() : nullptr;
+  ep.act = act_;
+  // Used by the product only when it packs B (a block with fewer rows may
+  // not); nullptr when prepare_predict found no packing worth it.
+  ep.packed_b = packed_if_current(kern);
+  sgemm_with(kern, 1, false, false, rows, units_, inputs_, 1.f, x, inputs_, kernel_.value().data(), units_, 0.f, y,
+             units_, &ep);
+  return y;
+}
+
 const float* Dense::forward(const float* x, size_t rows, Pass pass, Rng& /*rng*/) {
   const Kernels& kern = kernels();
   GemmEpilogue ep;

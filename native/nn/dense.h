@@ -16,6 +16,8 @@ class Dense : public Layer {
   size_t output_size() const override { return units_; }
   const float* forward(const float* x, size_t rows, Pass pass, Rng& rng) override;
   void backward(const float* x, float* dy, float* dx, size_t rows, bool preact) override;
+  void prepare_predict(size_t block_rows) override;
+  const float* predict_rows(const float* x, size_t rows, float* y) const override;
   Act output_activation() const override { return act_; }
   const float* preactivation() const override { return act_ == Act::Linear ? nullptr : z_.data(); }
   std::vector<Param*> params() override;
@@ -37,6 +39,8 @@ class Dense : public Layer {
   // table and the kernel's version are those it was packed from. Built for
   // passes that do not train (weights are unchanged between their calls).
   const float* packed_kernel(const Kernels& kern, size_t rows);
+  // The packed kernel when it is up to date for kern (else nullptr).
+  const float* packed_if_current(const Kernels& kern) const;
   AlignedBuffer packed_;
   const Kernels* packed_for_ = nullptr;
   uint64_t packed_version_ = 0;

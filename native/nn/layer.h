@@ -57,6 +57,16 @@ class Layer {
   // activation) and may be overwritten. Writes dL/dx into dx unless dx is
   // nullptr, and the parameters' gradients (overwritten, not accumulated).
   virtual void backward(const float* x, float* dy, float* dx, size_t rows, bool preact) = 0;
+  // Prediction by blocks of rows on several threads at once (Network::predict).
+  // prepare_predict runs first, on the calling thread: it builds whatever
+  // predict_rows reads besides the parameters (a dense layer's packed kernel
+  // for products of block_rows rows). predict_rows then computes the outputs
+  // of `rows` samples into y (rows x output_size) on the calling thread alone
+  // (no pool) and writes no member: any number of threads may run it at once.
+  // It returns y, or x when the layer is the identity in prediction. Its
+  // values are bitwise those of forward(x, rows, Pass::Predict).
+  virtual void prepare_predict(size_t /*block_rows*/) {}
+  virtual const float* predict_rows(const float* x, size_t rows, float* y) const = 0;
   // The activation applied last by this layer (Linear if none).
   virtual Act output_activation() const { return Act::Linear; }
   // The values the output activation was applied to, from the last forward

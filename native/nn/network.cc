@@ -1,11 +1,14 @@
 #include "network.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
+#include "core/threadpool.h"
 #include "dense.h"
 #include "kernels/kernels.h"
 #include "simple_layers.h"
@@ -119,6 +122,70 @@ const float* Network::forward(const float* x, size_t rows, Pass pass) {
   return a;
 }
 
+// Prediction by blocks of rows. Layer by layer, each product is split over
+// the threads and every layer ends on a barrier, so the threads wait for the
+// slower one three times per call, and a small last layer (10 classes) and
+// its softmax run on one thread. Blocks of rows go through the whole stack
+// instead, one block per thread at a time, first come first served: no
+// barrier until the end, every layer in parallel, and a block's activations
+// stay in its core's caches. Each block reads all the weights again, so this
+// pays only while they stay in the L3 cache and the blocks are not too
+// small: 784-256-128-10 at batch 256, 2 threads, +8-15% in one process
+// against layer by layer (blocks of 18 to 48 rows; 6 and 12 rows lost 15-30%;
+// batch 32 lost, 64 +3%, 128 +8%, 1024 +9% with blocks of 36).
+namespace {
+constexpr size_t kPredictBlockRows = 36;                           // rounded up to a multiple of the kernels' MR
+constexpr double kMinBlockedFlops = 4e6;                           // whole-forward multiply-adds x 2
+constexpr size_t kMaxBlockedWeights = (4u << 20) / sizeof(float);  // 4 MiB of weights
+
+bool overlaps(const float* a, size_t na, const float* b, size_t nb) {
+  const auto a0 = reinterpret_cast<uintptr_t>(a), b0 = reinterpret_cast<uintptr_t>(b);
+  return na && nb && a0 < b0 + nb * sizeof(float) && b0 < a0 + na * sizeof(float);
+}
+}  // namespace
+
+bool Network::predict(const float* x, size_t rows, float* dst) {
+  const size_t n_in = rows * input_size_, n_out = rows * output_size();
+  const size_t threads = num_threads();
+  const size_t mr = kernels().gemm.mr;
+  const size_t block = (kPredictBlockRows + mr - 1) / mr * mr;
+  size_t weights = 0, width = 0;  // a dense layer's multiply-adds per row: about its weights
+  for (const auto& l : layers_) {
+    for (Param* p : l->params()) weights += p->value().size();
+    width = std::max(width, l->output_size());
+  }
+  const bool blocked = threads > 1 && rows >= 2 * block && 2.0 * (double)weights * (double)rows >= kMinBlockedFlops &&
+                       weights <= kMaxBlockedWeights && !overlaps(x, n_in, dst, n_out);
+  if (!blocked) {
+    const float* y = forward(x, rows, Pass::Predict);
+    if (n_out) std::memmove(dst, y, n_out * sizeof(float));  // y is x when every layer is the identity
+    return false;
+  }
+  last_output_ = nullptr;
+  for (auto& l : layers_) l->prepare_predict(block);
+  const size_t blocks = (rows + block - 1) / block;
+  const size_t nt = std::min(threads, blocks);
+  const size_t per_thread = 2 * block * width;  // two buffers: a layer's input and its output
+  predict_scratch_.resize(nt * per_thread);
+  const size_t outputs = output_size();
+  std::atomic<size_t> next{0};
+  parallel_run(nt, [&](size_t tid, size_t) {
+    float* const buf[2] = {predict_scratch_.data() + tid * per_thread,
+                           predict_scratch_.data() + tid * per_thread + block * width};
+    for (size_t b = next.fetch_add(1); b < blocks; b = next.fetch_add(1)) {
+      const size_t r0 = b * block, n = std::min(block, rows - r0);
+      float* out = dst + r0 * outputs;
+      const float* a = x + r0 * input_size_;
+      for (size_t i = 0; i < layers_.size(); ++i) {
+        float* y = i + 1 == layers_.size() ? out : a == buf[0] ? buf[1] : buf[0];
+        a = layers_[i]->predict_rows(a, n, y);
+      }
+      if (a != out) std::memcpy(out, a, n * outputs * sizeof(float));  // the last layers are identities
+    }
+  });
+  return true;
+}
+
 double Network::forward_backward(const float* x, const float* y, const float* sample_weight, size_t rows, bool training,
                                  bool include_regularization) {
   if (layers_.empty()) throw std::invalid_argument("the model has no layers");
@@ -218,7 +285,7 @@ size_t Network::bytes() const {
   for (const auto& g : grads_) b += g.bytes();
   for (const auto& g : backup_) b += g.bytes();
   for (const auto& g : spare_) b += g.bytes();
-  b += out_grad_.bytes();
+  b += out_grad_.bytes() + predict_scratch_.bytes();
   if (optimizer_) b += optimizer_->state_bytes();
   return b;
 }

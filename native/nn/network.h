@@ -55,6 +55,14 @@ class Network {
   // softmax / sigmoid), valid until the next forward.
   const float* forward(const float* x, size_t rows, Pass pass);
 
+  // Outputs of a Predict pass over `rows` samples, into dst (rows x
+  // output_size()), bitwise those of forward(x, rows, Pass::Predict). With
+  // several threads and enough rows the samples go in blocks of rows, each
+  // block through every layer on one thread (see network.cc); dst may share
+  // x's storage (then, or otherwise, layer by layer). Returns whether it ran
+  // by blocks (for the tests). last_output() means nothing after it.
+  bool predict(const float* x, size_t rows, float* dst);
+
   // The output of the last forward pass.
   const float* last_output() const { return last_output_; }
 
@@ -99,6 +107,7 @@ class Network {
   std::vector<AlignedBuffer> grads_;  // dL/d(input of layer i), i >= 1
   AlignedBuffer out_grad_;            // dL/d(output or logits)
   const float* last_output_ = nullptr;
+  AlignedBuffer predict_scratch_;  // predict's per-thread block buffers
   Rng rng_;
   Loss loss_ = Loss::MeanSquaredError, effective_loss_ = Loss::MeanSquaredError;
   std::unique_ptr<Optimizer> optimizer_;

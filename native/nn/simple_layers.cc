@@ -17,6 +17,15 @@ const float* Activation::forward(const float* x, size_t rows, Pass, Rng&) {
   return y_.data();
 }
 
+const float* Activation::predict_rows(const float* x, size_t rows, float* y) const {
+  if (act_ == Act::Linear) return x;
+  if (act_ == Act::Softmax)
+    kernels().math.softmax_rows(x, size_, y, size_, rows, size_);
+  else
+    kernels().math.act_forward(act_, x, y, rows * size_);
+  return y;
+}
+
 void Activation::backward(const float* x, float* dy, float* dx, size_t rows, bool preact) {
   if (!dx) return;
   const size_t n = rows * size_;

@@ -12,6 +12,7 @@ class Activation : public Layer {
   size_t output_size() const override { return size_; }
   const float* forward(const float* x, size_t rows, Pass pass, Rng& rng) override;
   void backward(const float* x, float* dy, float* dx, size_t rows, bool preact) override;
+  const float* predict_rows(const float* x, size_t rows, float* y) const override;
   Act output_activation() const override { return act_; }
   const float* preactivation() const override { return last_x_; }
   size_t workspace_bytes() const override { return y_.bytes(); }
@@ -33,6 +34,8 @@ class Dropout : public Layer {
   size_t output_size() const override { return size_; }
   const float* forward(const float* x, size_t rows, Pass pass, Rng& rng) override;
   void backward(const float* x, float* dy, float* dx, size_t rows, bool preact) override;
+  // The identity outside training.
+  const float* predict_rows(const float* x, size_t, float*) const override { return x; }
   size_t workspace_bytes() const override { return y_.bytes() + mask_.bytes(); }
 
  private:
