@@ -221,7 +221,7 @@ ModelWrap::~ModelWrap() {
 }
 
 void ModelWrap::report_memory(Napi::Env env) {
-  int64_t now = (int64_t)(net_ ? net_->bytes() : 0) + (int64_t)predict_out_.bytes();
+  int64_t now = (int64_t)(net_ ? net_->bytes() : 0);
   if (now != reported_) {
     Napi::MemoryManagement::AdjustExternalMemory(env, now - reported_);
     reported_ = now;
@@ -531,7 +531,7 @@ Napi::Value ModelWrap::SetOptimizerState(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ModelWrap::Bytes(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), (double)(net_->bytes() + predict_out_.bytes()));
+  return Napi::Number::New(info.Env(), (double)net_->bytes());
 }
 
 Napi::Value ModelWrap::GetRngState(const Napi::CallbackInfo& info) {

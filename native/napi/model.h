@@ -60,7 +60,6 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   EpochState epoch_;
   const Dataset* epoch_data_ = nullptr;
   std::atomic<bool> stop_{false};
-  AlignedBuffer predict_out_;
   Napi::Env env_;
   int64_t reported_ = 0;
 };
