@@ -130,9 +130,11 @@ const float* Network::forward(const float* x, size_t rows, Pass pass) {
 // barrier until the end, every layer in parallel, and a block's activations
 // stay in its core's caches. Each block reads all the weights again, so this
 // pays only while they stay in the L3 cache and the blocks are not too
-// small: 784-256-128-10 at batch 256, 2 threads, +8-15% in one process
-// against layer by layer (blocks of 18 to 48 rows; 6 and 12 rows lost 15-30%;
-// batch 32 lost, 64 +3%, 128 +8%, 1024 +9% with blocks of 36).
+// small. Measured on 784-256-128-10, 2 threads, in one process, in turn with
+// layer by layer: batch 256 +8-15% with blocks of 18 to 48 rows; blocks of 36
+// rows +3% at batch 64, +8% at 128, +9% at 1024; blocks of 6 and 12 rows
+// lost 14-32% at batches 32 to 128 (24 rows: -17% to +5%). Hence 36 rows,
+// and at least two blocks.
 namespace {
 constexpr size_t kPredictBlockRows = 36;                           // rounded up to a multiple of the kernels' MR
 constexpr double kMinBlockedFlops = 4e6;                           // whole-forward multiply-adds x 2
