@@ -1,6 +1,5 @@
 // matmul (sync, zero-copy over the caller's Float32Arrays) and matmulAsync
 // (copies its inputs, so JavaScript may change or drop them meanwhile).
-#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -9,6 +8,7 @@
 #include "bindings.h"
 #include "convert.h"
 #include "core/gemm.h"
+#include "core/ranges.h"
 #include "nn/aligned.h"
 
 namespace simdnn {
@@ -41,23 +41,17 @@ void run(const MatmulArgs& p, const float* a, const float* b, float* c) {
   sgemm(p.ta, p.tb, p.m, p.n, p.k, 1.f, a, p.ta ? p.m : p.k, b, p.tb ? p.k : p.n, 0.f, c, p.n);
 }
 
-// Whether two arrays share any byte of storage (compared by address: cheaper
-// from here than through the arrays' buffers in JavaScript).
-bool overlaps(const F32View& x, const F32View& y) {
-  if (x.length == 0 || y.length == 0) return false;
-  const uintptr_t x0 = reinterpret_cast<uintptr_t>(x.data), y0 = reinterpret_cast<uintptr_t>(y.data);
-  return x0 < y0 + y.length * sizeof(float) && y0 < x0 + x.length * sizeof(float);
-}
-
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   F32View a, b;
   MatmulArgs p = parse(info, a, b);
   const F32View out = get_f32_view(info, 7, "out");
   if (out.length != p.m * p.n) throw Napi::RangeError::New(info.Env(), "Expected out to hold m * n elements");
-  // The product is written while a and b are read. The message is in the
-  // facade's words (options.out is where this storage comes from).
+  // The product is written while a and b are read (compared by address:
+  // cheaper from here than through the arrays' buffers in JavaScript). The
+  // message is in the facade's words (options.out is where this storage
+  // comes from).
   auto refuse_overlap = [&](const F32View& in, const char* name) {
-    if (overlaps(out, in))
+    if (floats_overlap(out.data, out.length, in.data, in.length))
       throw Napi::RangeError::New(info.Env(), std::string("Expected storage that shares no memory with ") + name +
                                                   " for options.out, but received storage overlapping " + name);
   };

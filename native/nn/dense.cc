@@ -38,7 +38,7 @@ std::vector<Param*> Dense::params() {
 
 const float* Dense::packed_kernel(const Kernels& kern, size_t rows) {
   if (!sgemm_packs_b(kern, false, rows, units_, 0.f)) return nullptr;
-  if (packed_for_ != &kern || packed_version_ != kernel_.version() || packed_.size() == 0) {
+  if (!packed_if_current(kern)) {
     packed_for_ = nullptr;  // invalid until the copy is complete
     packed_.resize(packed_b_floats(kern, inputs_, units_));
     pack_b_whole(kern, false, inputs_, units_, kernel_.value().data(), units_, packed_.data());
@@ -46,6 +46,14 @@ const float* Dense::packed_kernel(const Kernels& kern, size_t rows) {
     packed_version_ = kernel_.version();
   }
   return packed_.data();
+}
+
+GemmEpilogue Dense::epilogue(const float* packed_b) const {
+  GemmEpilogue ep;
+  ep.bias = use_bias_ ? bias_.value().data() : nullptr;
+  ep.act = act_;
+  ep.packed_b = packed_b;
+  return ep;
 }
 
 const float* Dense::packed_if_current(const Kernels& kern) const {
@@ -57,12 +65,10 @@ void Dense::prepare_predict(size_t block_rows) { packed_kernel(kernels(), block_
 
 const float* Dense::predict_rows(const float* x, size_t rows, float* y) const {
   const Kernels& kern = kernels();
-  GemmEpilogue ep;
-  ep.bias = use_bias_ ? bias_.value().data() : nullptr;
-  ep.act = act_;
-  // Used by the product only when it packs B (a block with fewer rows may
-  // not); nullptr when prepare_predict found no packing worth it.
-  ep.packed_b = packed_if_current(kern);
+  // The packed kernel is used by the product only when it packs B (a block
+  // with fewer rows may not); nullptr when prepare_predict found no packing
+  // worth it.
+  const GemmEpilogue ep = epilogue(packed_if_current(kern));
   sgemm_with(kern, 1, false, false, rows, units_, inputs_, 1.f, x, inputs_, kernel_.value().data(), units_, 0.f, y,
              units_, &ep);
   return y;
@@ -70,10 +76,7 @@ const float* Dense::predict_rows(const float* x, size_t rows, float* y) const {
 
 const float* Dense::forward(const float* x, size_t rows, Pass pass, Rng& /*rng*/) {
   const Kernels& kern = kernels();
-  GemmEpilogue ep;
-  ep.bias = use_bias_ ? bias_.value().data() : nullptr;
-  ep.act = act_;
-  if (pass != Pass::Train) ep.packed_b = packed_kernel(kern, rows);
+  GemmEpilogue ep = epilogue(pass != Pass::Train ? packed_kernel(kern, rows) : nullptr);
   if (act_ == Act::Linear || pass == Pass::Predict) {
     // y = act(x W + b), the activation applied in place: no pre-activation
     // is kept (nothing will go backward through a Predict pass).

@@ -2,6 +2,7 @@
 // through the GEMM's fused bias + activation epilogue; the backward pass uses
 // the transposed products dW = xᵀ·δ and dx = δ·Wᵀ.
 #pragma once
+#include "core/gemm.h"
 #include "init.h"
 #include "layer.h"
 
@@ -41,6 +42,8 @@ class Dense : public Layer {
   const float* packed_kernel(const Kernels& kern, size_t rows);
   // The packed kernel when it is up to date for kern (else nullptr).
   const float* packed_if_current(const Kernels& kern) const;
+  // The product's epilogue: bias, activation, packed kernel (or nullptr).
+  GemmEpilogue epilogue(const float* packed_b) const;
   AlignedBuffer packed_;
   const Kernels* packed_for_ = nullptr;
   uint64_t packed_version_ = 0;

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
+#include "core/ranges.h"
 #include "core/threadpool.h"
 #include "dense.h"
 #include "kernels/kernels.h"
@@ -139,11 +139,6 @@ namespace {
 constexpr size_t kPredictBlockRows = 36;                           // rounded up to a multiple of the kernels' MR
 constexpr double kMinBlockedFlops = 4e6;                           // whole-forward multiply-adds x 2
 constexpr size_t kMaxBlockedWeights = (4u << 20) / sizeof(float);  // 4 MiB of weights
-
-bool overlaps(const float* a, size_t na, const float* b, size_t nb) {
-  const auto a0 = reinterpret_cast<uintptr_t>(a), b0 = reinterpret_cast<uintptr_t>(b);
-  return na && nb && a0 < b0 + nb * sizeof(float) && b0 < a0 + na * sizeof(float);
-}
 }  // namespace
 
 bool Network::predict(const float* x, size_t rows, float* dst) {
@@ -151,20 +146,23 @@ bool Network::predict(const float* x, size_t rows, float* dst) {
   const size_t threads = num_threads();
   const size_t mr = kernels().gemm.mr;
   const size_t block = (kPredictBlockRows + mr - 1) / mr * mr;
-  size_t weights = 0, width = 0;  // a dense layer's multiply-adds per row: about its weights
-  for (const auto& l : layers_) {
-    for (Param* p : l->params()) weights += p->value().size();
-    width = std::max(width, l->output_size());
+  bool blocked = threads > 1 && rows >= 2 * block && !floats_overlap(x, n_in, dst, n_out);
+  if (blocked) {
+    size_t weights = 0;  // a dense layer's multiply-adds per row: about its weights
+    for (const Param* p : params_) weights += p->value().size();
+    blocked = 2.0 * (double)weights * (double)rows >= kMinBlockedFlops && weights <= kMaxBlockedWeights;
   }
-  const bool blocked = threads > 1 && rows >= 2 * block && 2.0 * (double)weights * (double)rows >= kMinBlockedFlops &&
-                       weights <= kMaxBlockedWeights && !overlaps(x, n_in, dst, n_out);
   if (!blocked) {
     const float* y = forward(x, rows, Pass::Predict);
     if (n_out) std::memmove(dst, y, n_out * sizeof(float));  // y is x when every layer is the identity
     return false;
   }
   last_output_ = nullptr;
-  for (auto& l : layers_) l->prepare_predict(block);
+  size_t width = 0;
+  for (auto& l : layers_) {
+    l->prepare_predict(block);
+    width = std::max(width, l->output_size());
+  }
   const size_t blocks = (rows + block - 1) / block;
   const size_t nt = std::min(threads, blocks);
   const size_t per_thread = 2 * block * width;  // two buffers: a layer's input and its output

@@ -10,11 +10,7 @@ const float* Activation::forward(const float* x, size_t rows, Pass, Rng&) {
   last_x_ = x;
   if (act_ == Act::Linear) return x;
   y_.resize(rows * size_);
-  if (act_ == Act::Softmax)
-    kernels().math.softmax_rows(x, size_, y_.data(), size_, rows, size_);
-  else
-    kernels().math.act_forward(act_, x, y_.data(), rows * size_);
-  return y_.data();
+  return predict_rows(x, rows, y_.data());
 }
 
 const float* Activation::predict_rows(const float* x, size_t rows, float* y) const {
