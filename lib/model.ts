@@ -4,7 +4,8 @@
  */
 import { type Callback, type Logs, TerminateOnNaN } from './callbacks.js';
 import { describe, expectedMessage, rangeError, typeError } from './errors.js';
-import { Layer, type LayerConfig } from './layers.js';
+import { Layer, type LayerConfig, type Shape } from './layers.js';
+import { batchShape, product } from './layers/base.js';
 import {
   LOSSES,
   LOSS_ALIASES,
@@ -105,6 +106,8 @@ export class Sequential {
   private stopFlag = false;
   private nativeModel?: NativeModel;
   private inputSize?: number;
+  private sampleShape?: Shape;
+  private shapesCache?: { input: Shape; output: Shape }[];
   private compileOptions?: { optimizer: Optimizer; loss: LossName; metrics: MetricName[] };
   private training = false;
   /** predictAsync / evaluateAsync jobs of this model not settled yet, and who waits for none to be left. */
@@ -119,15 +122,67 @@ export class Sequential {
     });
     this.layers = [...layers];
     const first = layers[0]?.config;
-    if (first?.inputDim !== undefined) this.inputSize = first.inputDim;
+    const shape = first?.inputShape ?? (first?.inputDim !== undefined ? [first.inputDim] : undefined);
+    if (shape) this.setSampleShape(shape);
+  }
+
+  private setSampleShape(shape: Shape): void {
+    this.sampleShape = [...shape];
+    this.inputSize = product(shape);
+    this.shapesCache = undefined;
+  }
+
+  /** The label of layer i in messages and summary(): its name, or `<type>_<i>`. */
+  layerLabel(i: number): string {
+    const c = this.layers[i]!.config;
+    return c.name ?? `${c.type}_${i}`;
+  }
+
+  /**
+   * The input and output sample shape of every layer, once the input shape is known. Throws a RangeError
+   * naming the first layer that does not fit its input.
+   */
+  layerShapes(): { input: Shape; output: Shape }[] {
+    if (this.shapesCache) return this.shapesCache;
+    if (!this.sampleShape) throw new Error('The model has no input shape yet');
+    const out: { input: Shape; output: Shape }[] = [];
+    let shape = this.sampleShape;
+    this.layers.forEach((l, i) => {
+      if (i > 0 && l.config.inputShape !== undefined)
+        throw new RangeError(
+          `Expected inputShape only on the first layer, but ${this.layerLabel(i)} (layer ${i}) has inputShape [${l.config.inputShape.join(', ')}]`,
+        );
+      const output = l.outputShape(shape, this.layerLabel(i));
+      out.push({ input: shape, output });
+      shape = output;
+    });
+    this.shapesCache = out;
+    return out;
+  }
+
+  /** The shape of one input sample (without the batch dimension), once known: `[features]` or `[h, w, c]`. */
+  get inputShape(): Shape | undefined {
+    return this.sampleShape ? [...this.sampleShape] : undefined;
+  }
+
+  /** The shape of one output sample, once the input shape is known. */
+  get outputShape(): Shape | undefined {
+    if (!this.sampleShape) return undefined;
+    const s = this.layerShapes();
+    return [...(s.length ? s[s.length - 1]!.output : this.sampleShape)];
   }
 
   /** Appends a layer (before the model is built). */
   add(layer: Layer): this {
     if (!(layer instanceof Layer)) throw typeError('a layer from nn.layers', 'layer', layer);
     if (this.nativeModel) throw new Error('Cannot add a layer to a model that is already built');
-    if (this.layers.length === 0 && layer.config.inputDim !== undefined) this.inputSize = layer.config.inputDim;
+    if (this.layers.length === 0) {
+      const c = layer.config;
+      const shape = c.inputShape ?? (c.inputDim !== undefined ? [c.inputDim] : undefined);
+      if (shape) this.setSampleShape(shape);
+    }
     this.layers.push(layer);
+    this.shapesCache = undefined;
     return this;
   }
 
@@ -144,12 +199,10 @@ export class Sequential {
     return this.inputSize;
   }
 
-  /** Number of outputs (the last layer's units), once built. */
+  /** Number of output values per sample, once the input shape is known. */
   get outputDim(): number | undefined {
-    if (this.inputSize === undefined) return undefined;
-    let width = this.inputSize;
-    for (const l of this.layers) if (l.config.type === 'dense') width = l.config.units!;
-    return width;
+    const s = this.outputShape;
+    return s ? product(s) : undefined;
   }
 
   /** Whether the model's weights exist. */
@@ -157,30 +210,39 @@ export class Sequential {
     return this.nativeModel !== undefined;
   }
 
-  /** Builds the weights for `inputDim` features (done automatically on first use). */
-  build(inputDim?: number, seed?: number): this {
+  /**
+   * Builds the weights for samples of `inputShape` (a number of features, or a sample shape such as
+   * `[28, 28, 1]`); done automatically on first use.
+   */
+  build(inputShape?: number | Shape, seed?: number): this {
     if (this.nativeModel) return this;
-    if (inputDim !== undefined) {
-      checkInteger(inputDim, 'inputDim', { min: 1, max: 1 << 24 });
-      if (this.inputSize !== undefined && this.inputSize !== inputDim)
+    if (inputShape !== undefined) {
+      const shape = Array.isArray(inputShape)
+        ? inputShape.map((d, i) => checkInteger(d, `inputShape[${i}]`, { min: 1, max: 1 << 24 }))
+        : [checkInteger(inputShape, 'inputDim', { min: 1, max: 1 << 24 })];
+      if (this.sampleShape !== undefined && batchShape(this.sampleShape) !== batchShape(shape))
         throw rangeError(
-          `data with ${this.inputSize} features (the model's inputDim)`,
+          this.sampleShape.length === 1 && shape.length === 1
+            ? `data with ${this.inputSize} features (the model's inputDim)`
+            : `samples of shape ${batchShape(this.sampleShape)} (the model's input shape)`,
           'x',
-          `data with ${inputDim} features`,
+          shape.length === 1 ? `data with ${shape[0]} features` : `samples of shape ${batchShape(shape)}`,
         );
-      this.inputSize = inputDim;
+      this.setSampleShape(shape);
     }
-    if (this.inputSize === undefined)
+    if (this.sampleShape === undefined)
       throw new Error(
-        'The model has no input size yet: give the first layer an inputDim, call model.build(inputDim), or fit it on data first',
+        'The model has no input size yet: give the first layer an inputDim or inputShape, call model.build(inputShape), or fit it on data first',
       );
-    if (!this.layers.some((l) => l.config.type === 'dense'))
-      throw new Error('The model needs at least one dense layer');
+    if (this.inputSize! > 1 << 30) throw rangeError('samples of at most 2^30 values', 'inputShape', this.sampleShape);
+    const shapes = this.layerShapes();
+    if (!this.layers.some((l) => l.hasWeights))
+      throw new Error('The model needs at least one layer with weights (dense or conv)');
     this.seed = resolveSeed(seed ?? this.seed);
     this.nativeModel = new native.Model({
       inputSize: this.inputSize,
       seed: this.seed,
-      layers: this.layers.map((l) => l.toNative()),
+      layers: this.layers.map((l, i) => l.toNative(shapes[i]!.input)),
     });
     if (this.compileOptions) this.nativeCompile();
     return this;
@@ -250,32 +312,46 @@ export class Sequential {
     return this.compileOptions;
   }
 
-  /** Turns x into [n, inputDim] float32 (building the model from its width if needed). */
+  /**
+   * Turns x into [n, inputDim] float32 over the same data (building the model from the samples' shape if
+   * needed): x is [n, ...inputShape], or a single flat sample.
+   */
   private prepareX(x: unknown, argument = 'x'): Tensor {
     let t = toTensor(x, argument);
+    const shape = this.sampleShape;
     if (t.rank === 1) {
       const d = this.inputSize;
-      t = d !== undefined && d > 1 && t.size === d ? t.reshape([1, d]) : t.reshape([t.size, 1]);
+      if (shape !== undefined && shape.length > 1) {
+        if (t.size === d) t = t.reshape([1, ...shape]); // one sample, flat
+      } else t = d !== undefined && d > 1 && t.size === d ? t.reshape([1, d]) : t.reshape([t.size, 1]);
     }
-    if (t.rank !== 2)
-      throw new RangeError(
-        expectedMessage('a 2-D tensor [samples, features]', argument, `a tensor of shape [${t.shape.join(', ')}]`),
-      );
-    if (t.shape[0] === 0)
-      throw new RangeError(
-        expectedMessage('at least one sample', argument, `a tensor of shape [${t.shape.join(', ')}]`),
-      );
-    const features = t.shape[1]!;
-    if (this.inputSize !== undefined && features !== this.inputSize)
+    const received = `a tensor of shape [${t.shape.join(', ')}]`;
+    if (t.rank < 2)
       throw new RangeError(
         expectedMessage(
-          `samples with ${this.inputSize} features (the model's input size)`,
+          shape && shape.length > 1 ? `a tensor of shape ${batchShape(shape)}` : 'a 2-D tensor [samples, features]',
           argument,
-          `a tensor of shape [${t.shape.join(', ')}]`,
+          received,
         ),
       );
-    if (!this.nativeModel) this.build(features);
-    return t;
+    if (t.shape[0] === 0) throw new RangeError(expectedMessage('at least one sample', argument, received));
+    const sample = t.shape.slice(1);
+    if (shape !== undefined) {
+      if (batchShape(sample) !== batchShape(shape)) {
+        if (shape.length === 1)
+          throw new RangeError(
+            sample.length === 1
+              ? expectedMessage(`samples with ${this.inputSize} features (the model's input size)`, argument, received)
+              : expectedMessage('a 2-D tensor [samples, features]', argument, received),
+          );
+        const first = this.layers.length ? ` (${this.layerLabel(0)} expects ${batchShape(shape)})` : '';
+        throw new RangeError(
+          expectedMessage(`samples of shape ${batchShape(shape)}${first}`, argument, `[${t.shape.join(', ')}]`),
+        );
+      }
+    }
+    if (!this.nativeModel) this.build(sample);
+    return t.rank === 2 ? t : t.reshape([t.shape[0]!, this.inputSize!]);
   }
 
   /** Turns y into the layout the loss needs: class ids [n] for sparse losses, else [n, outputs]. */
@@ -734,7 +810,7 @@ export class Sequential {
     checkKnownKeys(o, ['out'], 'predict options');
     const out = o.out === undefined ? undefined : outputStorage(o.out, rows, this.outputDim!, 'options.out');
     // The native call returns `out` when given, else a new array.
-    return new Tensor(this.model.predict(tx.data, rows, out), [rows, this.outputDim!]);
+    return new Tensor(this.model.predict(tx.data, rows, out), [rows, ...this.outputShape!]);
   }
 
   /** Like {@link predict}, off the main thread; x is copied when the call starts. */
@@ -742,7 +818,7 @@ export class Sequential {
     const tx = this.prepareX(x);
     const rows = tx.shape[0]!;
     const out = await this.tracked<Float32Array>(this.model.predictAsync(tx.data, rows));
-    return new Tensor(out, [rows, this.outputDim!]);
+    return new Tensor(out, [rows, ...this.outputShape!]);
   }
 
   /** The loss of the batch (x, y) and its gradient for every weight tensor, in the order of getWeights(). Regularization included. */
@@ -783,33 +859,23 @@ export class Sequential {
 
   /** Shapes of the weight tensors, in the order of getWeights(). */
   weightShapes(): number[][] {
-    if (this.inputSize === undefined) throw new Error('The model has no input size yet');
-    const shapes: number[][] = [];
-    let width = this.inputSize;
-    for (const l of this.layers) {
-      if (l.config.type !== 'dense') continue;
-      shapes.push([width, l.config.units!]);
-      if (l.config.useBias !== false) shapes.push([l.config.units!]);
-      width = l.config.units!;
-    }
-    return shapes;
+    if (this.sampleShape === undefined) throw new Error('The model has no input size yet');
+    const shapes = this.layerShapes();
+    return this.layers.flatMap((l, i) => l.weights(shapes[i]!.input).map((w) => w.shape));
   }
 
   /** A table of layers, output shapes and parameter counts (also printed unless `print` is false). */
   summary(print = true): string {
     const rows: string[][] = [['Layer (type)', 'Output shape', 'Param #']];
-    let width = this.inputSize;
+    const shapes = this.sampleShape ? this.layerShapes() : undefined;
     let total = 0;
     this.layers.forEach((l, i) => {
-      const c = l.config;
-      let params = 0;
-      if (c.type === 'dense') {
-        params = width === undefined ? NaN : width * c.units! + (c.useBias === false ? 0 : c.units!);
-        width = c.units!;
-      }
+      const params = shapes ? l.weights(shapes[i]!.input).reduce((a, w) => a + product(w.shape), 0) : NaN;
       total += params;
-      const name = `${c.name ?? `${c.type}_${i}`} (${c.type}${c.activation && c.type === 'dense' && c.activation !== 'linear' ? `, ${c.activation}` : ''})`;
-      rows.push([name, `[null, ${width ?? '?'}]`, Number.isNaN(params) ? '?' : String(params)]);
+      const detail = l.kind.detail?.(l.config) ?? '';
+      const name = `${this.layerLabel(i)} (${l.config.type}${detail ? `, ${detail}` : ''})`;
+      const out = shapes ? `[null, ${shapes[i]!.output.join(', ')}]` : '[null, ?]';
+      rows.push([name, out, Number.isNaN(params) ? '?' : String(params)]);
     });
     const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)) + 2);
     const line = (r: string[]) => r.map((cell, j) => cell.padEnd(widths[j]!)).join('');
@@ -830,12 +896,14 @@ export class Sequential {
   /** The model description (layers and compile settings), as saved with the weights. */
   toJSON(): {
     inputDim?: number;
+    inputShape?: Shape;
     layers: LayerConfig[];
     compile?: { optimizer: unknown; loss: LossName; metrics: MetricName[] };
   } {
     const c = this.compileOptions;
     return {
       inputDim: this.inputSize,
+      inputShape: this.inputShape,
       layers: this.layers.map((l) => l.toJSON()),
       compile: c ? { optimizer: c.optimizer.toJSON(), loss: c.loss, metrics: c.metrics } : undefined,
     };
