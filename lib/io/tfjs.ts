@@ -3,17 +3,37 @@
  * `modelTopology` and `weightsManifest`, weight shards next to it): a
  * Sequential model of Dense, Dropout, Activation and InputLayer layers
  * (plus ReLU / Softmax / ELU / LeakyReLU layers where simdnn has the same
- * function). Kernels are already `[inputs, units]`. The model comes back
- * uncompiled (TF.js training settings are not carried over).
+ * function), and the convolutional ones: Conv2D, Conv1D, Max/AveragePooling
+ * 1D and 2D, Global{Average,Max}Pooling{1D,2D}, Flatten, Reshape (channels
+ * last only, as TF.js defaults). Kernels are already in simdnn's layouts
+ * (dense `[inputs, units]`, conv `[kh, kw, in, filters]`). The model comes
+ * back uncompiled (TF.js training settings are not carried over).
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { describe } from '../errors.js';
-import { type Layer, activation, dense, dropout } from '../layers.js';
+import {
+  type Layer,
+  activation,
+  averagePooling1d,
+  averagePooling2d,
+  conv1d,
+  conv2d,
+  dense,
+  dropout,
+  flatten,
+  globalAveragePooling1d,
+  globalAveragePooling2d,
+  globalMaxPooling1d,
+  globalMaxPooling2d,
+  maxPooling1d,
+  maxPooling2d,
+  reshape,
+} from '../layers.js';
 import { Sequential } from '../model.js';
 import type { ActivationName } from '../names.js';
 import { Regularizer } from '../regularizers.js';
-import { formatError, readFloats } from './format.js';
+import { formatError, readFloats, weightNames } from './format.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -34,7 +54,38 @@ const ACTIVATION_MAP: Record<string, ActivationName> = {
   softplus: 'softplus',
   gelu: 'gelu',
 };
-const SUPPORTED_LAYERS = ['InputLayer', 'Dense', 'Dropout', 'Activation', 'ReLU', 'Softmax', 'ELU', 'LeakyReLU'];
+const POOLING: Record<string, typeof maxPooling2d> = {
+  MaxPooling2D: maxPooling2d,
+  AveragePooling2D: averagePooling2d,
+  MaxPooling1D: maxPooling1d,
+  AveragePooling1D: averagePooling1d,
+  MaxPool2D: maxPooling2d,
+  AvgPool2D: averagePooling2d,
+  MaxPool1D: maxPooling1d,
+  AvgPool1D: averagePooling1d,
+};
+const GLOBAL_POOLING: Record<string, typeof globalMaxPooling2d> = {
+  GlobalAveragePooling2D: globalAveragePooling2d,
+  GlobalMaxPooling2D: globalMaxPooling2d,
+  GlobalAveragePooling1D: globalAveragePooling1d,
+  GlobalMaxPooling1D: globalMaxPooling1d,
+};
+const SUPPORTED_LAYERS = [
+  'InputLayer',
+  'Dense',
+  'Dropout',
+  'Activation',
+  'ReLU',
+  'Softmax',
+  'ELU',
+  'LeakyReLU',
+  'Conv2D',
+  'Conv1D',
+  ...Object.keys(POOLING).filter((k) => k.endsWith('ing2D') || k.endsWith('ing1D')),
+  ...Object.keys(GLOBAL_POOLING),
+  'Flatten',
+  'Reshape',
+];
 
 interface WeightSpec {
   name: string;
@@ -48,7 +99,7 @@ interface WeightSpec {
 /** Builds a simdnn model from a parsed TF.js model.json at `file`, reading the weight files next to it. */
 export async function loadTfjsModel(json: Json, file: string): Promise<Sequential> {
   const where = (what: string) => `${what} in ${file}`;
-  const { layers, inputDim } = convertTopology(json.modelTopology, file);
+  const { layers, inputShape } = convertTopology(json.modelTopology, file);
 
   // The weights manifest: groups of shards, each group's weights packed in order.
   const specs = readManifest(json.weightsManifest, file);
@@ -56,14 +107,12 @@ export async function loadTfjsModel(json: Json, file: string): Promise<Sequentia
 
   // Expected weights, in simdnn's order, matched to the manifest by name (else by order).
   const model = new Sequential(layers);
-  const needed: { name: string; shape: number[] }[] = [];
-  let width = inputDim;
-  for (const l of layers) {
-    if (l.config.type !== 'dense') continue;
-    needed.push({ name: `${l.config.name}/kernel`, shape: [width, l.config.units!] });
-    if (l.config.useBias !== false) needed.push({ name: `${l.config.name}/bias`, shape: [l.config.units!] });
-    width = l.config.units!;
-  }
+  model.build(inputShape);
+  const shapes = model.weightShapes();
+  const needed = weightNames(
+    layers.map((l) => l.config),
+    inputShape,
+  ).map((name, i) => ({ name, shape: shapes[i]! }));
   const used = new Set<WeightSpec>();
   const chosen = needed.map((n, i) => {
     let s = specs.find((w) => w.name === n.name) ?? specs.find((w) => w.name.endsWith(`/${n.name}`));
@@ -118,7 +167,6 @@ export async function loadTfjsModel(json: Json, file: string): Promise<Sequentia
         throw formatError('finite weights', where(`the weight "${s.name}"`), `${describe(w[i])} at index ${i}`);
     return w;
   });
-  model.build(inputDim);
   model.setWeights(weights);
   return model;
 }
@@ -218,7 +266,7 @@ function decodeFloat16(b: Uint8Array, size: number): Float32Array {
 }
 
 /** Maps the Keras/TF.js topology to simdnn layers and finds the input size. */
-function convertTopology(topology: unknown, file: string): { layers: Layer[]; inputDim: number } {
+function convertTopology(topology: unknown, file: string): { layers: Layer[]; inputShape: number[] } {
   const bad = (field: string, what: string, v: unknown) => formatError(what, `${field} in ${file}`, describe(v));
   let t = topology;
   if (isObject(t) && isObject(t.model_config)) t = t.model_config; // Keras-converted files
@@ -230,22 +278,34 @@ function convertTopology(topology: unknown, file: string): { layers: Layer[]; in
   if (!Array.isArray(list) || list.length === 0)
     throw bad('"modelTopology.config.layers"', 'a non-empty array of layers', list);
 
-  let inputDim: number | undefined;
+  let inputShape: number[] | undefined;
   const takeInput = (c: Json, label: string) => {
-    const shape = c.batch_input_shape ?? c.batch_shape ?? c.batchInputShape;
-    let d: unknown;
-    if (Array.isArray(shape)) {
-      if (shape.length !== 2)
-        throw bad(label, 'an input of shape [batch, features] (dense networks on flat features)', shape);
-      d = shape[1];
-    } else if (Array.isArray(c.input_shape)) {
-      if (c.input_shape.length !== 1) throw bad(label, 'an input of shape [features]', c.input_shape);
-      d = c.input_shape[0];
-    } else if (c.input_dim !== undefined) d = c.input_dim;
+    const batchShape = c.batch_input_shape ?? c.batch_shape ?? c.batchInputShape;
+    let shape: unknown[];
+    if (Array.isArray(batchShape)) {
+      if (batchShape.length < 2) throw bad(label, 'an input of shape [batch, ...sample]', batchShape);
+      shape = batchShape.slice(1);
+    } else if (Array.isArray(c.input_shape)) shape = c.input_shape;
+    else if (c.input_dim !== undefined) shape = [c.input_dim];
     else return;
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || d > 1 << 24)
-      throw bad(label, 'a positive number of input features', d);
-    if (inputDim === undefined) inputDim = d;
+    if (!shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1 && d <= 1 << 24))
+      throw bad(label, 'an input shape of positive integers (no unknown dimensions besides the batch)', shape);
+    if (inputShape === undefined) inputShape = shape as number[];
+  };
+  const channelsLast = (c: Json, at: string) => {
+    if (c.data_format !== undefined && c.data_format !== null && c.data_format !== 'channels_last')
+      throw bad(`"data_format" of ${at}`, '"channels_last" (the layout simdnn uses)', c.data_format);
+  };
+  const sizes = (v: unknown, field: string, axes: number): number[] => {
+    const list = typeof v === 'number' ? Array(axes).fill(v) : v;
+    if (!Array.isArray(list) || list.length !== axes || !list.every((d) => Number.isInteger(d) && d >= 1))
+      throw bad(field, `${axes} positive integer${axes > 1 ? 's' : ''}`, v);
+    return list as number[];
+  };
+  const padding = (v: unknown, field: string): 'valid' | 'same' => {
+    if (v === undefined || v === null) return 'valid';
+    if (v !== 'valid' && v !== 'same') throw bad(field, '"valid" or "same"', v);
+    return v;
   };
 
   const layers: Layer[] = [];
@@ -330,7 +390,58 @@ function convertTopology(topology: unknown, file: string): { layers: Layer[]; in
         layers.push(activation({ activation: 'leakyRelu', name }));
         return;
       }
+      case 'Conv2D':
+      case 'Conv1D': {
+        channelsLast(c, at);
+        const axes = cls === 'Conv2D' ? 2 : 1;
+        if (c.groups !== undefined && c.groups !== 1) throw bad(`"groups" of ${at}`, '1', c.groups);
+        const filters = c.filters;
+        if (typeof filters !== 'number' || !Number.isInteger(filters) || filters < 1)
+          throw bad(`"filters" of ${at}`, 'a positive integer', filters);
+        const make = axes === 2 ? conv2d : conv1d;
+        layers.push(
+          make({
+            filters,
+            kernelSize: sizes(c.kernel_size, `"kernel_size" of ${at}`, axes),
+            strides: sizes(c.strides ?? 1, `"strides" of ${at}`, axes),
+            padding: padding(c.padding, `"padding" of ${at} (causal is not supported)`),
+            dilationRate: sizes(c.dilation_rate ?? 1, `"dilation_rate" of ${at}`, axes),
+            name,
+            activation: act(c.activation),
+            useBias: c.use_bias !== false,
+            kernelRegularizer: regularizer(c.kernel_regularizer, `"kernel_regularizer" of ${at}`, bad),
+            biasRegularizer: regularizer(c.bias_regularizer, `"bias_regularizer" of ${at}`, bad),
+          }),
+        );
+        return;
+      }
+      case 'Flatten':
+        channelsLast(c, at);
+        layers.push(flatten({ name }));
+        return;
+      case 'Reshape': {
+        const t = c.target_shape;
+        if (!Array.isArray(t) || t.length === 0 || !t.every((d) => Number.isInteger(d) && (d >= 1 || d === -1)))
+          throw bad(`"target_shape" of ${at}`, 'an array of positive integers (one may be -1)', t);
+        layers.push(reshape({ targetShape: t as number[], name }));
+        return;
+      }
       default:
+        if (POOLING[cls]) {
+          channelsLast(c, at);
+          const axes = cls.endsWith('2D') ? 2 : 1;
+          const poolSize = sizes(c.pool_size ?? 2, `"pool_size" of ${at}`, axes);
+          const strides =
+            c.strides === undefined || c.strides === null ? poolSize : sizes(c.strides, `"strides" of ${at}`, axes);
+          layers.push(POOLING[cls]!({ poolSize, strides, padding: padding(c.padding, `"padding" of ${at}`), name }));
+          return;
+        }
+        if (GLOBAL_POOLING[cls]) {
+          channelsLast(c, at);
+          if (c.keepdims === true) throw bad(`"keepdims" of ${at}`, 'false', c.keepdims);
+          layers.push(GLOBAL_POOLING[cls]!({ name }));
+          return;
+        }
         throw bad(
           `"class_name" of layer ${i}`,
           `one of the layers ${SUPPORTED_LAYERS.join(', ')} (unsupported by simdnn)`,
@@ -338,15 +449,21 @@ function convertTopology(topology: unknown, file: string): { layers: Layer[]; in
         );
     }
   });
-  if (inputDim === undefined)
+  if (inputShape === undefined)
     throw formatError(
       'an input shape on the first layer (batch_input_shape)',
       `"modelTopology" in ${file}`,
       'a model without one',
     );
-  if (!layers.some((l) => l.config.type === 'dense'))
-    throw formatError('at least one Dense layer', `"modelTopology" in ${file}`, 'none');
-  return { layers, inputDim };
+  if (!layers.some((l) => l.hasWeights))
+    throw formatError('at least one Dense or Conv layer', `"modelTopology" in ${file}`, 'none');
+  if (layers[0]?.config.type === 'dense' && inputShape.length !== 1)
+    throw formatError(
+      'an input of shape [batch, features] for a first Dense layer (simdnn applies dense layers to flat samples)',
+      `"modelTopology" in ${file}`,
+      `[batch, ${inputShape.join(', ')}]`,
+    );
+  return { layers, inputShape };
 }
 
 /** Keras/TF.js L1, L2, L1L2 regularizers (same formulas: lambda * sum|w|, lambda * sum w^2). */
