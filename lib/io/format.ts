@@ -294,10 +294,10 @@ export function validateManifest(parsed: unknown, file: string): ModelManifest {
     if (
       !Array.isArray(w.shape) ||
       w.shape.length < 1 ||
-      w.shape.length > 2 ||
+      w.shape.length > 4 ||
       !w.shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1 && d <= 1 << 24)
     )
-      throw bad(`${f}.shape`, 'a shape of 1 or 2 positive integers', w.shape);
+      throw bad(`${f}.shape`, 'a shape of 1 to 4 positive integers', w.shape);
     const size = (w.shape as number[]).reduce((a, b) => a * b, 1);
     if (w.byteLength !== size * 4)
       throw bad(
