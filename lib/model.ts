@@ -206,13 +206,19 @@ export class Sequential {
         ? inputShape.map((d, i) => checkInteger(d, `inputShape[${i}]`, { min: 1, max: 1 << 24 }))
         : [checkInteger(inputShape, 'inputDim', { min: 1, max: 1 << 24 })];
       if (this.sampleShape !== undefined && batchShape(this.sampleShape) !== batchShape(shape))
-        throw rangeError(
-          this.sampleShape.length === 1 && shape.length === 1
-            ? `data with ${this.inputSize} features (the model's inputDim)`
-            : `samples of shape ${batchShape(this.sampleShape)} (the model's input shape)`,
-          'x',
-          shape.length === 1 ? `data with ${shape[0]} features` : `samples of shape ${batchShape(shape)}`,
-        );
+        throw this.sampleShape.length === 1 && shape.length === 1
+          ? rangeError(
+              `data with ${this.inputSize} features (the model's inputDim)`,
+              'x',
+              `data with ${shape[0]} features`,
+            )
+          : new RangeError(
+              expectedMessage(
+                `the model's input shape [${this.sampleShape.join(', ')}]`,
+                'inputShape',
+                `[${shape.join(', ')}]`,
+              ),
+            );
       this.setSampleShape(shape);
     }
     if (this.sampleShape === undefined)

@@ -5,6 +5,8 @@ import { type Shape, shapeError } from './base.js';
 
 const MAX_WINDOW = 1 << 16;
 
+const sizeWhat = (axes: number) => `a positive integer or an array of ${axes} positive integer${axes > 1 ? 's' : ''}`;
+
 /** A size option (`kernelSize`, `strides`, `dilationRate`, `poolSize`): a number or one per axis. */
 export function sizeOption(v: unknown, argument: string, axes: 1 | 2): number[] {
   if (typeof v === 'number') return Array(axes).fill(checkInteger(v, argument, { min: 1, max: MAX_WINDOW }));
@@ -12,7 +14,7 @@ export function sizeOption(v: unknown, argument: string, axes: 1 | 2): number[] 
     if (v.length !== axes) throw rangeError(`a positive integer or an array of ${axes} positive integers`, argument, v);
     return v.map((d, i) => checkInteger(d, `${argument}[${i}]`, { min: 1, max: MAX_WINDOW }));
   }
-  throw typeError(`a positive integer or an array of ${axes} positive integers`, argument, v);
+  throw typeError(sizeWhat(axes), argument, v);
 }
 
 export function paddingOption(v: unknown): 'valid' | 'same' {
