@@ -17,7 +17,7 @@ thread_local AlignedBuffer t_patch_grad;
 
 // A gathered block of patches is kept near this many floats (64 KiB), so that
 // it stays in L2 next to the packed kernel while the product reads it.
-constexpr size_t kBlockFloats = 16384;
+constexpr size_t kBlockFloats = 32768;
 constexpr size_t kMaxBlockPixels = 384;
 // The weight gradient sums over pixels (its product's k): longer blocks
 // there mean fewer passes over the K x F partial sums (each product of a
@@ -210,7 +210,9 @@ const float* Conv::forward(const float* x, size_t rows, Pass pass, Rng&) {
   const float* packed = packed_kernel(kern);
   const size_t n = rows * output_size();
   y_.resize(n);
-  if (act_ == Act::Linear || pass == Pass::Predict) {
+  // ReLU needs no pre-activation for backward (y > 0 exactly where z > 0):
+  // applied in place, it saves writing a second copy of the output.
+  if (act_ == Act::Linear || act_ == Act::Relu || pass == Pass::Predict) {
     run_forward(x, rows, y_.data(), nullptr, packed, num_threads());
     return y_.data();
   }
@@ -224,12 +226,14 @@ void Conv::backward(const float* x, float* dy, float* dx, size_t rows, bool prea
   const size_t F = filters_, total = rows * g_.pixels(), n = total * F;
   float* dz = dy;
   if (!preact && act_ != Act::Linear) {
-    dz_.resize(n);
-    if (act_ == Act::Softmax)
+    if (act_ == Act::Softmax) {
+      dz_.resize(n);
       kern.math.softmax_backward_rows(y_.data(), dy, dz_.data(), total, F);
-    else
-      kern.math.act_backward(act_, z_.data(), y_.data(), dy, dz_.data(), n);
-    dz = dz_.data();
+      dz = dz_.data();
+    } else {
+      // Elementwise, in place (dy may be overwritten); ReLU reads its output.
+      kern.math.act_backward(act_, act_ == Act::Relu ? y_.data() : z_.data(), y_.data(), dy, dy, n);
+    }
   }
   if (use_bias_) {
     // Column sums in pixel order (deterministic).

@@ -30,7 +30,9 @@ class Conv : public Layer {
   // Softmax over the filters of each pixel equals the softmax of the whole
   // output only when there is one pixel: only then may a loss fuse it.
   Act output_activation() const override { return g_.pixels() == 1 || act_ != Act::Softmax ? act_ : Act::Linear; }
-  const float* preactivation() const override { return act_ == Act::Linear ? nullptr : z_.data(); }
+  // (ReLU is applied in place: it has no separate pre-activation, and no
+  // loss fuses it.)
+  const float* preactivation() const override { return act_ == Act::Linear || act_ == Act::Relu ? nullptr : z_.data(); }
   std::vector<Param*> params() override;
   size_t workspace_bytes() const override {
     return z_.bytes() + y_.bytes() + dz_.bytes() + packed_.bytes() + partial_.bytes() + packed_t_.bytes();
