@@ -133,7 +133,11 @@ export function explicit(spec: LayerSpec): LayerSpec {
     case 'averagePooling2d':
     case 'maxPooling1d':
     case 'averagePooling1d':
-      return { ...spec, strides: full(spec.strides, axesOf(spec.type), spec.poolSize), padding: spec.padding ?? 'valid' };
+      return {
+        ...spec,
+        strides: full(spec.strides, axesOf(spec.type), spec.poolSize),
+        padding: spec.padding ?? 'valid',
+      };
     case 'dense':
       return { ...spec, act: spec.act ?? 'linear', useBias: spec.useBias ?? true };
     default:
@@ -154,9 +158,7 @@ export function specOutputShape(spec: LayerSpec, input: number[]): number[] {
       const a = axesOf(s.type);
       const k = 'kernelSize' in s ? s.kernelSize : s.poolSize;
       const d = 'dilation' in s ? s.dilation! : [1, 1];
-      const spatial = input
-        .slice(0, a)
-        .map((v, i) => axisGeometry(v, k[i]!, s.strides![i]!, d[i]!, s.padding!).out);
+      const spatial = input.slice(0, a).map((v, i) => axisGeometry(v, k[i]!, s.strides![i]!, d[i]!, s.padding!).out);
       return [...spatial, 'filters' in s ? s.filters : input[a]!];
     }
     case 'globalAveragePooling2d':

@@ -13,7 +13,7 @@ const conv2d = (
   input: number[],
   filters: number,
   kernelSize: number[],
-  more: Partial<Extract<LayerSpec, { type: 'conv2d' }>> = {},
+  more: Partial<Extract<LayerSpec, { type: 'conv2d' | 'conv1d' }>> = {},
 ): LayerCase => ({
   name: `conv2d ${input.join('x')} -> ${filters}@${kernelSize.join('x')} s${(more.strides ?? [1]).join('x')} d${(more.dilation ?? [1]).join('x')} ${more.padding ?? 'valid'}${more.act ? ` ${more.act}` : ''}${more.useBias === false ? ' no bias' : ''}`,
   input,
@@ -24,7 +24,7 @@ const conv1d = (
   input: number[],
   filters: number,
   k: number,
-  more: Partial<Extract<LayerSpec, { type: 'conv1d' }>> = {},
+  more: Partial<Extract<LayerSpec, { type: 'conv2d' | 'conv1d' }>> = {},
 ): LayerCase => ({
   name: `conv1d ${input.join('x')} -> ${filters}@${k} s${(more.strides ?? [1])[0]} d${(more.dilation ?? [1])[0]} ${more.padding ?? 'valid'}${more.act ? ` ${more.act}` : ''}`,
   input,

@@ -63,8 +63,19 @@ describe('the conv reference on hand-computed cases', () => {
       expect(axisGeometry(n, k, s, d, p), `${n} k${k} s${s} d${d} ${p}`).toEqual({ out, padBefore: before });
   });
 
-  const x9 = (sign = 1): RefTensor => ({ data: Float64Array.from({ length: 9 }, (_, i) => sign * (i + 1)), shape: [1, 3, 3, 1] });
-  const win = (k: number, s: number, padding: 'valid' | 'same') => ({ kh: k, kw: k, sh: s, sw: s, dh: 1, dw: 1, padding });
+  const x9 = (sign = 1): RefTensor => ({
+    data: Float64Array.from({ length: 9 }, (_, i) => sign * (i + 1)),
+    shape: [1, 3, 3, 1],
+  });
+  const win = (k: number, s: number, padding: 'valid' | 'same') => ({
+    kh: k,
+    kw: k,
+    sh: s,
+    sw: s,
+    dh: 1,
+    dw: 1,
+    padding,
+  });
 
   it('computes y = b + sum x K over the window, padding after for an even kernel', () => {
     // K[0,0] = 1, K[1,1] = -1: y[i, j] = x[i, j] - x[i + 1, j + 1], with x = 1..9 row-major.
@@ -126,7 +137,12 @@ function randomTargets(loss: string, n: number, width: number, r: () => number):
 
 describe('the conv reference against its own finite differences', () => {
   const cases: { name: string; input: number[]; layers: LayerSpec[]; loss: string }[] = [
-    ...SINGLE_LAYER_CASES.map((c) => ({ name: c.name, input: c.input, layers: wrapForLoss(c), loss: 'meanSquaredError' })),
+    ...SINGLE_LAYER_CASES.map((c) => ({
+      name: c.name,
+      input: c.input,
+      layers: wrapForLoss(c),
+      loss: 'meanSquaredError',
+    })),
     ...MODEL_CASES,
   ];
   it(`backward matches central differences of the loss (${cases.length} stacks, weights and inputs)`, () => {
@@ -136,7 +152,9 @@ describe('the conv reference against its own finite differences', () => {
       const weights = randomWeights(c.layers, c.input, r);
       const layers = refLayers(c.layers, weights);
       const x = randomTensor([2, ...c.input], r);
-      const width = refOutputShapes(layers, c.input).at(-1)!.reduce((a, b) => a * b, 1);
+      const width = refOutputShapes(layers, c.input)
+        .at(-1)!
+        .reduce((a, b) => a * b, 1);
       const targets = randomTargets(c.loss, 2, width, r);
       const loss = c.loss as 'meanSquaredError';
       const analytic = refLoss(layers, loss, x, targets);
@@ -144,7 +162,9 @@ describe('the conv reference against its own finite differences', () => {
       for (const which of tensors) {
         const size = which === 'x' ? x.data.length : refWeights(layers)[which]!.length;
         // Up to 12 coordinates per tensor, spread over it.
-        const coords = Array.from({ length: Math.min(size, 12) }, (_, i) => Math.floor((i * size) / Math.min(size, 12)));
+        const coords = Array.from({ length: Math.min(size, 12) }, (_, i) =>
+          Math.floor((i * size) / Math.min(size, 12)),
+        );
         const fd = refFiniteDifference(layers, loss, x, targets, which, coords);
         const an = coords.map((i) => (which === 'x' ? analytic.dx[i]! : analytic.grads[which]![i]!));
         const scale = Math.max(1e-3, ...an.map(Math.abs));
@@ -180,71 +200,76 @@ function runTorch(cases: Record<string, unknown>[]): TorchResult[] {
   }
 }
 
-describe.skipIf(TORCH_MISSING !== null)(`the conv reference against PyTorch (float64)${TORCH_MISSING ? `: skipped, ${TORCH_MISSING}` : ''}`, () => {
-  it(`every single-layer case: forward, input gradient and weight gradients (${SINGLE_LAYER_CASES.length} cases)`, () => {
-    let seed = 1000;
-    const prepared = SINGLE_LAYER_CASES.map((c) => {
-      const r = rng(seed++);
-      const layers = [c.layer];
-      const weights = randomWeights(layers, c.input, r);
-      const ref = refLayers(layers, weights);
-      const x = randomTensor([2, ...c.input], r);
-      const fwd = refForward(ref, x);
-      const dy = Float64Array.from(fwd.output.data, () => r());
-      const back = refBackward(ref, fwd, dy);
-      return { c, layers, weights, x, fwd, dy, back };
-    });
-    const results = runTorch(
-      prepared.map((p) => ({
-        layers: torchLayers(p.layers),
-        x: Array.from(p.x.data),
-        xShape: p.x.shape,
-        weights: p.weights.map((w) => Array.from(w)),
-        weightShapes: weightShapes(p.layers, p.c.input),
-        dy: Array.from(p.dy),
-      })),
-    );
-    prepared.forEach((p, i) => {
-      const t = results[i]!;
-      expect(p.fwd.output.shape, `${p.c.name}: output shape`).toEqual(t.yShape);
-      expect(maxRelError(p.fwd.output.data, t.y), `${p.c.name}: forward`).toBeLessThan(1e-12);
-      expect(maxRelError(p.back.dx, t.dx), `${p.c.name}: input gradient`).toBeLessThan(1e-12);
-      p.back.grads.forEach((g, j) =>
-        expect(maxRelError(g, t.grads[j]!), `${p.c.name}: gradient of weight ${j}`).toBeLessThan(1e-12),
+describe.skipIf(TORCH_MISSING !== null)(
+  `the conv reference against PyTorch (float64)${TORCH_MISSING ? `: skipped, ${TORCH_MISSING}` : ''}`,
+  () => {
+    it(`every single-layer case: forward, input gradient and weight gradients (${SINGLE_LAYER_CASES.length} cases)`, () => {
+      let seed = 1000;
+      const prepared = SINGLE_LAYER_CASES.map((c) => {
+        const r = rng(seed++);
+        const layers = [c.layer];
+        const weights = randomWeights(layers, c.input, r);
+        const ref = refLayers(layers, weights);
+        const x = randomTensor([2, ...c.input], r);
+        const fwd = refForward(ref, x);
+        const dy = Float64Array.from(fwd.output.data, () => r());
+        const back = refBackward(ref, fwd, dy);
+        return { c, layers, weights, x, fwd, dy, back };
+      });
+      const results = runTorch(
+        prepared.map((p) => ({
+          layers: torchLayers(p.layers),
+          x: Array.from(p.x.data),
+          xShape: p.x.shape,
+          weights: p.weights.map((w) => Array.from(w)),
+          weightShapes: weightShapes(p.layers, p.c.input),
+          dy: Array.from(p.dy),
+        })),
       );
+      prepared.forEach((p, i) => {
+        const t = results[i]!;
+        expect(p.fwd.output.shape, `${p.c.name}: output shape`).toEqual(t.yShape);
+        expect(maxRelError(p.fwd.output.data, t.y), `${p.c.name}: forward`).toBeLessThan(1e-12);
+        expect(maxRelError(p.back.dx, t.dx), `${p.c.name}: input gradient`).toBeLessThan(1e-12);
+        p.back.grads.forEach((g, j) =>
+          expect(maxRelError(g, t.grads[j]!), `${p.c.name}: gradient of weight ${j}`).toBeLessThan(1e-12),
+        );
+      });
     });
-  });
 
-  it(`whole stacks: outputs, loss and every gradient (${MODEL_CASES.length} models)`, () => {
-    let seed = 2000;
-    const prepared = MODEL_CASES.map((c) => {
-      const r = rng(seed++);
-      const weights = randomWeights(c.layers, c.input, r);
-      const ref = refLayers(c.layers, weights);
-      const x = randomTensor([3, ...c.input], r);
-      const width = refOutputShapes(ref, c.input).at(-1)!.reduce((a, b) => a * b, 1);
-      const targets = randomTargets(c.loss, 3, width, r);
-      return { c, weights, x, targets, ref, out: refForward(ref, x).output, loss: refLoss(ref, c.loss, x, targets) };
-    });
-    const results = runTorch(
-      prepared.map((p) => ({
-        layers: torchLayers(p.c.layers),
-        x: Array.from(p.x.data),
-        xShape: p.x.shape,
-        weights: p.weights.map((w) => Array.from(w)),
-        weightShapes: weightShapes(p.c.layers, p.c.input),
-        loss: p.c.loss,
-        targets: p.targets,
-      })),
-    );
-    prepared.forEach((p, i) => {
-      const t = results[i]!;
-      expect(maxRelError(p.out.data, t.y), `${p.c.name}: output`).toBeLessThan(1e-12);
-      expect(Math.abs(p.loss.loss - t.objective), `${p.c.name}: loss`).toBeLessThan(1e-12 * (1 + t.objective));
-      expect(maxRelError(p.loss.dx, t.dx), `${p.c.name}: input gradient`).toBeLessThan(1e-10);
-      p.loss.grads.forEach((g, j) =>
-        expect(maxRelError(g, t.grads[j]!), `${p.c.name}: gradient of weight ${j}`).toBeLessThan(1e-10),
+    it(`whole stacks: outputs, loss and every gradient (${MODEL_CASES.length} models)`, () => {
+      let seed = 2000;
+      const prepared = MODEL_CASES.map((c) => {
+        const r = rng(seed++);
+        const weights = randomWeights(c.layers, c.input, r);
+        const ref = refLayers(c.layers, weights);
+        const x = randomTensor([3, ...c.input], r);
+        const width = refOutputShapes(ref, c.input)
+          .at(-1)!
+          .reduce((a, b) => a * b, 1);
+        const targets = randomTargets(c.loss, 3, width, r);
+        return { c, weights, x, targets, ref, out: refForward(ref, x).output, loss: refLoss(ref, c.loss, x, targets) };
+      });
+      const results = runTorch(
+        prepared.map((p) => ({
+          layers: torchLayers(p.c.layers),
+          x: Array.from(p.x.data),
+          xShape: p.x.shape,
+          weights: p.weights.map((w) => Array.from(w)),
+          weightShapes: weightShapes(p.c.layers, p.c.input),
+          loss: p.c.loss,
+          targets: p.targets,
+        })),
       );
+      prepared.forEach((p, i) => {
+        const t = results[i]!;
+        expect(maxRelError(p.out.data, t.y), `${p.c.name}: output`).toBeLessThan(1e-12);
+        expect(Math.abs(p.loss.loss - t.objective), `${p.c.name}: loss`).toBeLessThan(1e-12 * (1 + t.objective));
+        expect(maxRelError(p.loss.dx, t.dx), `${p.c.name}: input gradient`).toBeLessThan(1e-10);
+        p.loss.grads.forEach((g, j) =>
+          expect(maxRelError(g, t.grads[j]!), `${p.c.name}: gradient of weight ${j}`).toBeLessThan(1e-10),
+        );
+      });
     });
-  });
-});
+  },
+);

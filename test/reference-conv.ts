@@ -106,7 +106,7 @@ export function conv2dForward(
           for (let ci = 0; ci < c; ci++) {
             const v = x.data[xi + ci]!;
             const k = (t * c + ci) * filters;
-            for (let f = 0; f < filters; f++) out[o + f] += v * kernel[k + f]!;
+            for (let f = 0; f < filters; f++) out[o + f] = out[o + f]! + v * kernel[k + f]!;
           }
         }
       }
@@ -132,7 +132,7 @@ export function conv2dBackward(
       for (let j = 0; j < ow; j++) {
         const cells = windowCells(g, i, j);
         const o = ((s * oh + i) * ow + j) * filters;
-        if (dBias) for (let f = 0; f < filters; f++) dBias[f] += dy[o + f]!;
+        if (dBias) for (let f = 0; f < filters; f++) dBias[f] = dBias[f]! + dy[o + f]!;
         for (let t = 0; t < cells.length; t++) {
           if (cells[t]! < 0) continue;
           const xi = s * h * w * c + cells[t]!;
@@ -142,9 +142,9 @@ export function conv2dBackward(
             for (let f = 0; f < filters; f++) {
               const d = dy[o + f]!;
               acc += d * kernel[k + f]!;
-              dKernel[k + f] += d * x.data[xi + ci]!;
+              dKernel[k + f] = dKernel[k + f]! + d * x.data[xi + ci]!;
             }
-            dx[xi + ci] += acc;
+            dx[xi + ci] = dx[xi + ci]! + acc;
           }
         }
       }
@@ -207,7 +207,10 @@ export function pool2dBackward(
 ): Float64Array {
   const dx = new Float64Array(x.data.length);
   if (kind === 'max') {
-    for (let o = 0; o < dy.length; o++) dx[argmax![o]!] += dy[o]!;
+    for (let o = 0; o < dy.length; o++) {
+      const at = argmax![o]!;
+      dx[at] = dx[at]! + dy[o]!;
+    }
     return dx;
   }
   const g = geometry(x.shape, win);
@@ -218,7 +221,10 @@ export function pool2dBackward(
         const cells = Array.from(windowCells(g, i, j)).filter((v) => v >= 0);
         const o = ((s * oh + i) * ow + j) * c;
         for (let ci = 0; ci < c; ci++)
-          for (const cell of cells) dx[s * h * w * c + cell + ci] += dy[o + ci]! / cells.length;
+          for (const cell of cells) {
+            const at = s * h * w * c + cell + ci;
+            dx[at] = dx[at]! + dy[o + ci]! / cells.length;
+          }
       }
   return dx;
 }
@@ -258,7 +264,10 @@ export function globalPoolBackward(
 ): Float64Array {
   const dx = new Float64Array(x.data.length);
   if (kind === 'max') {
-    for (let o = 0; o < dy.length; o++) dx[argmax![o]!] += dy[o]!;
+    for (let o = 0; o < dy.length; o++) {
+      const at = argmax![o]!;
+      dx[at] = dx[at]! + dy[o]!;
+    }
     return dx;
   }
   const n = x.shape[0]!;
@@ -565,10 +574,10 @@ export function refBackward(
         for (let s = 0; s < n; s++)
           for (let j = 0; j < l.units; j++) {
             const g = dz[s * l.units + j]!;
-            if (db) db[j] += g;
+            if (db) db[j] = db[j]! + g;
             for (let i = 0; i < inputs; i++) {
-              dk[i * l.units + j] += c.input.data[s * inputs + i]! * g;
-              dx[s * inputs + i] += l.kernel[i * l.units + j]! * g;
+              dk[i * l.units + j] = dk[i * l.units + j]! + c.input.data[s * inputs + i]! * g;
+              dx[s * inputs + i] = dx[s * inputs + i]! + l.kernel[i * l.units + j]! * g;
             }
           }
         addRegularization(dk, l.kernel, l.kernelRegularizer);
@@ -587,7 +596,7 @@ export function refBackward(
 
 function addRegularization(g: Float64Array, w: Float64Array, r: RefRegularizer | undefined) {
   if (!r) return;
-  for (let i = 0; i < g.length; i++) g[i] += r.l1 * Math.sign(w[i]!) + 2 * r.l2 * w[i]!;
+  for (let i = 0; i < g.length; i++) g[i] = g[i]! + r.l1 * Math.sign(w[i]!) + 2 * r.l2 * w[i]!;
 }
 
 /** The weight tensors of the layers in getWeights() order (the arrays themselves, not copies). */
@@ -637,8 +646,7 @@ export function refLoss(
   for (let s = 0; s < n; s++) {
     const z = Array.from(fwd.logits.subarray(s * width, (s + 1) * width));
     const y = Array.from(fwd.output.data.subarray(s * width, (s + 1) * width));
-    const t =
-      loss === 'sparseCategoricalCrossentropy' ? y.map((_, j) => (j === targets[s]![0] ? 1 : 0)) : targets[s]!;
+    const t = loss === 'sparseCategoricalCrossentropy' ? y.map((_, j) => (j === targets[s]![0] ? 1 : 0)) : targets[s]!;
     total += sampleLoss(loss, act, z, y, targets[s]!);
     for (let j = 0; j < width; j++) {
       const o = s * width + j;

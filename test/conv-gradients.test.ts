@@ -1,0 +1,244 @@
+// The convolutional layers' native float32 gradients (model.computeGradients) and
+// outputs (model.predict) against the float64 reference of reference-conv.ts,
+// whose backward is itself proven by finite differences and against PyTorch
+// (conv-reference.test.ts). Every case runs on every ISA this CPU can run:
+// strides 1-3, dilation 1-2, 'valid' and 'same', odd, prime and even sizes,
+// 1x1 kernels, kernels as large as the input, 1, 3 and 17 channels, conv1d,
+// every pooling layer, flatten and reshape. Each layer is checked as the first
+// layer (its weight gradient) and after a 1x1 convolution (its input gradient
+// reaches that convolution's weights).
+import { describe, expect, it } from 'vitest';
+import * as nn from '../lib/index.js';
+import { HAS_CONV_LAYERS, type LayerSpec, nnLayer, refLayers, weightShapes } from './conv-cases.js';
+import { type LayerCase, MODEL_CASES, SINGLE_LAYER_CASES } from './conv-reference-cases.js';
+import { ISAS, rng, withIsa } from './helpers.js';
+import type { LossName } from './reference.js';
+import { type RefConvLayer, refFiniteDifference, refForward, refLoss, refOutputShapes } from './reference-conv.js';
+
+const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+interface Stack {
+  name: string;
+  input: number[];
+  layers: LayerSpec[];
+  loss: LossName;
+  batch: number;
+}
+
+/** The stacks a single-layer case is checked in. */
+function stacksOf(c: LayerCase): Stack[] {
+  const channels = c.input[c.input.length - 1]!;
+  const oneD = c.input.length === 2;
+  const global = c.layer.type.startsWith('global');
+  const head: LayerSpec[] = global ? [{ type: 'dense', units: 2 }] : [{ type: 'flatten' }, { type: 'dense', units: 2 }];
+  const pre: LayerSpec = { type: oneD ? 'conv1d' : 'conv2d', filters: channels, kernelSize: oneD ? [1] : [1, 1] };
+  const stacks: Stack[] = [
+    {
+      name: `${c.name}, after a 1x1 conv`,
+      input: c.input,
+      layers: [pre, c.layer, ...head],
+      loss: 'meanSquaredError',
+      batch: 3,
+    },
+  ];
+  if (c.layer.type === 'conv2d' || c.layer.type === 'conv1d')
+    stacks.push({
+      name: `${c.name}, first layer`,
+      input: c.input,
+      layers: [c.layer, ...head],
+      loss: 'meanSquaredError',
+      batch: 2,
+    });
+  return stacks;
+}
+
+const STACKS: Stack[] = [
+  ...SINGLE_LAYER_CASES.flatMap(stacksOf),
+  ...MODEL_CASES.map((m) => ({ ...m, batch: 4 })),
+  {
+    name: 'conv2d with an l2 kernel regularizer',
+    input: [5, 5, 3],
+    layers: [
+      { type: 'conv2d', filters: 3, kernelSize: [3, 3], kernelL2: 0.05, act: 'relu' },
+      { type: 'flatten' },
+      { type: 'dense', units: 2 },
+    ],
+    loss: 'meanSquaredError',
+    batch: 2,
+  },
+];
+
+interface Prepared {
+  stack: Stack;
+  weights: Float32Array[];
+  ref: RefConvLayer[];
+  x: Float32Array;
+  xShape: number[];
+  y: Float32Array;
+  yShape: number[];
+  targets: number[][];
+  outShape: number[];
+  want: { loss: number; grads: Float64Array[] };
+  wantOut: Float64Array;
+}
+
+/** Random float32 weights (scaled by the fan-in), data and targets, and the reference's loss, gradients, outputs. */
+function prepare(stack: Stack, seed: number): Prepared {
+  const r = rng(seed);
+  const shapes = weightShapes(stack.layers, stack.input);
+  const weights = shapes.map((s) => {
+    const scale = s.length === 1 ? 0.3 : 1.7 / Math.sqrt(prod(s) / s[s.length - 1]!);
+    return Float32Array.from({ length: prod(s) }, () => scale * r());
+  });
+  const ref = refLayers(stack.layers, weights);
+  const xShape = [stack.batch, ...stack.input];
+  const x = Float32Array.from({ length: prod(xShape) }, () => r());
+  const outShape = refOutputShapes(ref, stack.input).at(-1)!;
+  const width = prod(outShape);
+  const sparse = stack.loss === 'sparseCategoricalCrossentropy';
+  const targets = Array.from({ length: stack.batch }, () =>
+    sparse ? [Math.floor(((r() + 1) / 2) * width) % width] : Array.from({ length: width }, () => Math.fround(r())),
+  );
+  const y = Float32Array.from(targets.flat());
+  const yShape = sparse ? [stack.batch] : [stack.batch, width];
+  const refX = { data: Float64Array.from(x), shape: xShape };
+  const want = refLoss(ref, stack.loss, refX, targets);
+  const wantOut = refForward(ref, refX).output.data;
+  return { stack, weights, ref, x, xShape, y, yShape, targets, outShape, want, wantOut };
+}
+
+function buildModel(p: Prepared): nn.Sequential {
+  const model = nn.sequential(p.stack.layers.map((s, i) => nnLayer(s, i === 0 ? p.stack.input : undefined)));
+  model.compile({ optimizer: nn.optimizers.sgd({ learningRate: 0.1 }), loss: p.stack.loss });
+  model.setWeights(p.weights);
+  return model;
+}
+
+/** ‖got − want‖ / max(‖want‖, floor), per weight tensor. */
+function tensorError(got: ArrayLike<number>, want: ArrayLike<number>, floor = 1e-3): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < want.length; i++) {
+    num += (got[i]! - want[i]!) ** 2;
+    den += want[i]! ** 2;
+  }
+  return Math.sqrt(num) / Math.max(Math.sqrt(den), floor);
+}
+
+/** Checks one prepared stack on the active ISA; returns the failures as text (empty when it passes). */
+function check(p: Prepared, label: string): string[] {
+  const failures: string[] = [];
+  const model = buildModel(p);
+  const outputShape = (model as unknown as { outputShape?: number[] }).outputShape;
+  if (outputShape !== undefined && JSON.stringify(outputShape) !== JSON.stringify(p.outShape))
+    failures.push(`${label}: model.outputShape [${outputShape.join(', ')}], expected [${p.outShape.join(', ')}]`);
+  const got = model.computeGradients(nn.tensor(p.x, p.xShape), nn.tensor(p.y, p.yShape));
+  if (Math.abs(got.loss - p.want.loss) > 2e-5 * (1 + Math.abs(p.want.loss)))
+    failures.push(`${label}: loss ${got.loss}, expected ${p.want.loss}`);
+  if (got.grads.length !== p.want.grads.length)
+    failures.push(`${label}: ${got.grads.length} gradient tensors, expected ${p.want.grads.length}`);
+  else
+    got.grads.forEach((g, i) => {
+      const err = tensorError(g, p.want.grads[i]!);
+      if (!(err < 2e-4)) {
+        let worst = 0;
+        for (let j = 1; j < g.length; j++)
+          if (Math.abs(g[j]! - p.want.grads[i]![j]!) > Math.abs(g[worst]! - p.want.grads[i]![worst]!)) worst = j;
+        failures.push(
+          `${label}: gradient of weight ${i} (shape [${weightShapes(p.stack.layers, p.stack.input)[i]!.join(', ')}]) relative error ${err.toExponential(2)}; worst at [${worst}]: got ${g[worst]}, expected ${p.want.grads[i]![worst]}`,
+        );
+      }
+    });
+  const pred = model.predict(nn.tensor(p.x, p.xShape));
+  if (JSON.stringify(pred.shape) !== JSON.stringify([p.stack.batch, ...p.outShape]))
+    failures.push(
+      `${label}: predict shape [${pred.shape.join(', ')}], expected [${[p.stack.batch, ...p.outShape].join(', ')}]`,
+    );
+  for (let j = 0; j < p.wantOut.length; j++)
+    if (!(Math.abs(pred.data[j]! - p.wantOut[j]!) <= 2e-5 * (1 + Math.abs(p.wantOut[j]!)))) {
+      failures.push(`${label}: predict output [${j}] ${pred.data[j]}, expected ${p.wantOut[j]}`);
+      break;
+    }
+  return failures;
+}
+
+const PREPARED = STACKS.map((s, i) => prepare(s, 100 + i));
+
+describe.skipIf(!HAS_CONV_LAYERS)(
+  `convolutional layers against the float64 reference${HAS_CONV_LAYERS ? '' : ': skipped, nn.layers has no conv2d/pooling/flatten/reshape in this build'}`,
+  () => {
+    it('the reference gradients agree with central differences of the reference loss on sampled weights', () => {
+      // The direct finite-difference link for every stack (the full proof is in conv-reference.test.ts).
+      for (const p of PREPARED) {
+        const refX = { data: Float64Array.from(p.x), shape: p.xShape };
+        p.want.grads.forEach((g, which) => {
+          const coords = [0, Math.floor(g.length / 2), g.length - 1];
+          const fd = refFiniteDifference(p.ref, p.stack.loss, refX, p.targets, which, coords);
+          const scale = Math.max(1e-3, ...g.map(Math.abs));
+          fd.forEach((v, i) =>
+            expect(Math.abs(v - g[coords[i]!]!) / scale, `${p.stack.name}: weight ${which}[${coords[i]}]`).toBeLessThan(
+              1e-6,
+            ),
+          );
+        });
+      }
+    });
+
+    for (const isa of ISAS)
+      it(`computeGradients and predict match the reference for ${STACKS.length} stacks on ${isa}`, () => {
+        const failures = withIsa(isa, () => PREPARED.flatMap((p) => check(p, `${p.stack.name} [${isa}]`)));
+        expect(failures, failures.join('\n')).toEqual([]);
+      });
+
+    it('gives the same gradients and outputs with one and two compute threads on a larger batch', () => {
+      const stack: Stack = {
+        name: 'conv2d 3x3 relu, maxPooling2d, conv2d same, flatten, dense softmax (batch 37)',
+        input: [10, 10, 3],
+        layers: [
+          { type: 'conv2d', filters: 8, kernelSize: [3, 3], act: 'relu' },
+          { type: 'maxPooling2d', poolSize: [2, 2] },
+          { type: 'conv2d', filters: 5, kernelSize: [3, 3], padding: 'same', act: 'tanh' },
+          { type: 'flatten' },
+          { type: 'dense', units: 4, act: 'softmax' },
+        ],
+        loss: 'sparseCategoricalCrossentropy',
+        batch: 37,
+      };
+      const p = prepare(stack, 7);
+      const before = nn.info().threads;
+      try {
+        for (const threads of [1, 2]) {
+          nn.setThreads(threads);
+          const failures = check(p, `${stack.name}, ${threads} thread(s)`);
+          expect(failures, failures.join('\n')).toEqual([]);
+        }
+      } finally {
+        nn.setThreads(before);
+      }
+    });
+
+    it('predicts a batch of 300 (row blocks over threads) like the reference', () => {
+      const stack: Stack = {
+        name: 'conv1d same relu, maxPooling1d, globalAveragePooling1d, dense (batch 300)',
+        input: [16, 3],
+        layers: [
+          { type: 'conv1d', filters: 6, kernelSize: [5], padding: 'same', act: 'relu' },
+          { type: 'maxPooling1d', poolSize: [2] },
+          { type: 'globalAveragePooling1d' },
+          { type: 'dense', units: 3 },
+        ],
+        loss: 'meanSquaredError',
+        batch: 300,
+      };
+      const p = prepare(stack, 8);
+      const before = nn.info().threads;
+      try {
+        nn.setThreads(2);
+        const failures = check(p, stack.name);
+        expect(failures, failures.join('\n')).toEqual([]);
+      } finally {
+        nn.setThreads(before);
+      }
+    });
+  },
+);
