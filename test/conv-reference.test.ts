@@ -200,34 +200,64 @@ function runTorch(cases: Record<string, unknown>[]): TorchResult[] {
   }
 }
 
+/** The single-layer cases with an upstream gradient, and the whole stacks with a loss, as sent to torch. */
+function singleLayerCases() {
+  let seed = 1000;
+  return SINGLE_LAYER_CASES.map((c) => {
+    const r = rng(seed++);
+    const layers = [c.layer];
+    const weights = randomWeights(layers, c.input, r);
+    const ref = refLayers(layers, weights);
+    const x = randomTensor([2, ...c.input], r);
+    const fwd = refForward(ref, x);
+    const dy = Float64Array.from(fwd.output.data, () => r());
+    const back = refBackward(ref, fwd, dy);
+    const torch = {
+      layers: torchLayers(layers),
+      x: Array.from(x.data),
+      xShape: x.shape,
+      weights: weights.map((w) => Array.from(w)),
+      weightShapes: weightShapes(layers, c.input),
+      dy: Array.from(dy),
+    };
+    return { c, fwd, back, torch };
+  });
+}
+
+function modelCases() {
+  let seed = 2000;
+  return MODEL_CASES.map((c) => {
+    const r = rng(seed++);
+    const weights = randomWeights(c.layers, c.input, r);
+    const ref = refLayers(c.layers, weights);
+    const x = randomTensor([3, ...c.input], r);
+    const width = prod(refOutputShapes(ref, c.input).at(-1)!);
+    const targets = randomTargets(c.loss, 3, width, r);
+    const torch = {
+      layers: torchLayers(c.layers),
+      x: Array.from(x.data),
+      xShape: x.shape,
+      weights: weights.map((w) => Array.from(w)),
+      weightShapes: weightShapes(c.layers, c.input),
+      loss: c.loss,
+      targets,
+    };
+    return { c, out: refForward(ref, x).output, loss: refLoss(ref, c.loss, x, targets), torch };
+  });
+}
+
 describe.skipIf(TORCH_MISSING !== null)(
   `the conv reference against PyTorch (float64)${TORCH_MISSING ? `: skipped, ${TORCH_MISSING}` : ''}`,
   () => {
+    const single = singleLayerCases();
+    const models = modelCases();
+    // One python process for both tests (importing torch takes seconds).
+    let results: TorchResult[] | undefined;
+    const torch = () => (results ??= runTorch([...single.map((p) => p.torch), ...models.map((p) => p.torch)]));
+
     it(`every single-layer case: forward, input gradient and weight gradients (${SINGLE_LAYER_CASES.length} cases)`, () => {
-      let seed = 1000;
-      const prepared = SINGLE_LAYER_CASES.map((c) => {
-        const r = rng(seed++);
-        const layers = [c.layer];
-        const weights = randomWeights(layers, c.input, r);
-        const ref = refLayers(layers, weights);
-        const x = randomTensor([2, ...c.input], r);
-        const fwd = refForward(ref, x);
-        const dy = Float64Array.from(fwd.output.data, () => r());
-        const back = refBackward(ref, fwd, dy);
-        return { c, layers, weights, x, fwd, dy, back };
-      });
-      const results = runTorch(
-        prepared.map((p) => ({
-          layers: torchLayers(p.layers),
-          x: Array.from(p.x.data),
-          xShape: p.x.shape,
-          weights: p.weights.map((w) => Array.from(w)),
-          weightShapes: weightShapes(p.layers, p.c.input),
-          dy: Array.from(p.dy),
-        })),
-      );
-      prepared.forEach((p, i) => {
-        const t = results[i]!;
+      single.forEach((p, i) => {
+        const t = torch()[i]!;
         expect(p.fwd.output.shape, `${p.c.name}: output shape`).toEqual(t.yShape);
         expect(maxRelError(p.fwd.output.data, t.y), `${p.c.name}: forward`).toBeLessThan(1e-12);
         expect(maxRelError(p.back.dx, t.dx), `${p.c.name}: input gradient`).toBeLessThan(1e-12);
@@ -238,31 +268,8 @@ describe.skipIf(TORCH_MISSING !== null)(
     });
 
     it(`whole stacks: outputs, loss and every gradient (${MODEL_CASES.length} models)`, () => {
-      let seed = 2000;
-      const prepared = MODEL_CASES.map((c) => {
-        const r = rng(seed++);
-        const weights = randomWeights(c.layers, c.input, r);
-        const ref = refLayers(c.layers, weights);
-        const x = randomTensor([3, ...c.input], r);
-        const width = refOutputShapes(ref, c.input)
-          .at(-1)!
-          .reduce((a, b) => a * b, 1);
-        const targets = randomTargets(c.loss, 3, width, r);
-        return { c, weights, x, targets, ref, out: refForward(ref, x).output, loss: refLoss(ref, c.loss, x, targets) };
-      });
-      const results = runTorch(
-        prepared.map((p) => ({
-          layers: torchLayers(p.c.layers),
-          x: Array.from(p.x.data),
-          xShape: p.x.shape,
-          weights: p.weights.map((w) => Array.from(w)),
-          weightShapes: weightShapes(p.c.layers, p.c.input),
-          loss: p.c.loss,
-          targets: p.targets,
-        })),
-      );
-      prepared.forEach((p, i) => {
-        const t = results[i]!;
+      models.forEach((p, i) => {
+        const t = torch()[single.length + i]!;
         expect(maxRelError(p.out.data, t.y), `${p.c.name}: output`).toBeLessThan(1e-12);
         expect(Math.abs(p.loss.loss - t.objective), `${p.c.name}: loss`).toBeLessThan(1e-12 * (1 + t.objective));
         expect(maxRelError(p.loss.dx, t.dx), `${p.c.name}: input gradient`).toBeLessThan(1e-10);

@@ -640,14 +640,11 @@ export function refLoss(
   const n = x.shape[0]!;
   const width = fwd.output.data.length / n;
   const act = lastActivation(layers);
-  let total = 0;
   const dOut = new Float64Array(fwd.output.data.length);
   let fused = false;
   for (let s = 0; s < n; s++) {
-    const z = Array.from(fwd.logits.subarray(s * width, (s + 1) * width));
     const y = Array.from(fwd.output.data.subarray(s * width, (s + 1) * width));
     const t = loss === 'sparseCategoricalCrossentropy' ? y.map((_, j) => (j === targets[s]![0] ? 1 : 0)) : targets[s]!;
-    total += sampleLoss(loss, act, z, y, targets[s]!);
     for (let j = 0; j < width; j++) {
       const o = s * width + j;
       switch (loss) {
@@ -670,14 +667,8 @@ export function refLoss(
       }
     }
   }
-  let value = total / n;
-  const regs = regularizers(layers);
-  refWeights(layers).forEach((w, i) => {
-    const r = regs[i];
-    if (r) for (const v of w) value += r.l1 * Math.abs(v) + r.l2 * v * v;
-  });
   const back = refBackward(layers, fwd, dOut, fused);
-  return { loss: value, dx: back.dx, grads: back.grads };
+  return { loss: lossOfForward(layers, loss, fwd, targets), dx: back.dx, grads: back.grads };
 }
 
 /**
@@ -706,8 +697,12 @@ export function refFiniteDifference(
 }
 
 function refLossValue(layers: RefConvLayer[], loss: LossName, x: RefTensor, targets: number[][]): number {
-  const fwd = refForward(layers, x);
-  const n = x.shape[0]!;
+  return lossOfForward(layers, loss, refForward(layers, x), targets);
+}
+
+/** The batch's mean loss from a forward pass, plus the regularization terms. */
+function lossOfForward(layers: RefConvLayer[], loss: LossName, fwd: RefForward, targets: number[][]): number {
+  const n = fwd.output.shape[0]!;
   const width = fwd.output.data.length / n;
   const act = lastActivation(layers);
   let total = 0;
