@@ -14,7 +14,7 @@ import * as nn from '../lib/index.js';
 import { HAS_CONV_LAYERS, type LayerSpec, nnLayer, refLayers, torchLayers, weightShapes } from './conv-cases.js';
 import { rng } from './helpers.js';
 import { refLoss } from './reference-conv.js';
-import { PYTHON, TORCH_MISSING } from './torch-available.js';
+import { PYTHON, TORCH_MISSING, pythonEnv } from './torch-available.js';
 
 const SCRIPT = join(import.meta.dirname, 'python', 'conv_trajectory.py');
 const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
@@ -142,7 +142,7 @@ function runTorch(runs: Record<string, unknown>[]): TorchRun[] {
     const out = execFileSync(PYTHON, [SCRIPT, spec], {
       encoding: 'utf8',
       maxBuffer: 1 << 28,
-      env: { ...process.env, OMP_NUM_THREADS: '1', OMP_WAIT_POLICY: 'PASSIVE' },
+      env: pythonEnv(),
     });
     return (JSON.parse(out) as { runs: TorchRun[] }).runs;
   } finally {

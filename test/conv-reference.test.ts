@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { type LayerSpec, refLayers, torchLayers, weightShapes } from './conv-cases.js';
 import { type LayerCase, MODEL_CASES, SINGLE_LAYER_CASES } from './conv-reference-cases.js';
 import { rng } from './helpers.js';
-import { PYTHON, TORCH_MISSING } from './torch-available.js';
+import { PYTHON, TORCH_MISSING, pythonEnv } from './torch-available.js';
 import {
   type RefTensor,
   axisGeometry,
@@ -192,7 +192,7 @@ function runTorch(cases: Record<string, unknown>[]): TorchResult[] {
     const out = execFileSync(PYTHON, [SCRIPT, spec], {
       encoding: 'utf8',
       maxBuffer: 1 << 28,
-      env: { ...process.env, OMP_NUM_THREADS: '1', OMP_WAIT_POLICY: 'PASSIVE' },
+      env: pythonEnv(),
     });
     return (JSON.parse(out) as { results: TorchResult[] }).results;
   } finally {
