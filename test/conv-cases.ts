@@ -27,7 +27,8 @@ export type LayerSpec =
   | { type: 'flatten' }
   | { type: 'reshape'; targetShape: number[] }
   | { type: 'dense'; units: number; act?: Act; useBias?: boolean }
-  | { type: 'activation'; act: Act };
+  | { type: 'activation'; act: Act }
+  | { type: 'dropout'; rate: number };
 
 type AnyLayer = ReturnType<typeof nn.layers.dense>;
 type Factory = (options?: Record<string, unknown>) => AnyLayer;
@@ -101,6 +102,8 @@ export function nnLayer(spec: LayerSpec, inputShape?: number[]): AnyLayer {
       });
     case 'activation':
       return nn.layers.activation({ activation: spec.act });
+    case 'dropout':
+      return nn.layers.dropout({ rate: spec.rate });
   }
 }
 
@@ -173,6 +176,7 @@ export function specOutputShape(spec: LayerSpec, input: number[]): number[] {
     case 'dense':
       return [s.units];
     case 'activation':
+    case 'dropout':
       return input;
   }
 }
@@ -229,6 +233,9 @@ export function refLayers(specs: LayerSpec[], weights: ArrayLike<number>[]): Ref
         const bias = s.useBias ? next() : null;
         return { type: 'dense', kernel, bias, units: s.units, act: s.act! };
       }
+      case 'dropout':
+        // The identity outside training (predict, evaluate and computeGradients).
+        return { type: 'activation', act: 'linear' };
       default:
         return s;
     }

@@ -56,6 +56,21 @@ const STACKS: Stack[] = [
   ...SINGLE_LAYER_CASES.flatMap(stacksOf),
   ...MODEL_CASES.map((m) => ({ ...m, batch: 4 })),
   {
+    name: 'dropout after a conv2d and after a pooling layer (the identity outside training)',
+    input: [6, 6, 3],
+    layers: [
+      { type: 'conv2d', filters: 4, kernelSize: [3, 3], act: 'relu', padding: 'same' },
+      { type: 'dropout', rate: 0.3 },
+      { type: 'maxPooling2d', poolSize: [2, 2] },
+      { type: 'dropout', rate: 0.5 },
+      { type: 'conv2d', filters: 3, kernelSize: [2, 2] },
+      { type: 'flatten' },
+      { type: 'dense', units: 2 },
+    ],
+    loss: 'meanSquaredError',
+    batch: 3,
+  },
+  {
     name: 'conv2d with an l2 kernel regularizer',
     input: [5, 5, 3],
     layers: [
@@ -83,16 +98,20 @@ interface Prepared {
 }
 
 /** Random float32 weights (scaled by the fan-in), data and targets, and the reference's loss, gradients, outputs. */
-function prepare(stack: Stack, seed: number): Prepared {
+function prepare(
+  stack: Stack,
+  seed: number,
+  given: { x?: Float32Array; weights?: (Float32Array | undefined)[] } = {},
+): Prepared {
   const r = rng(seed);
   const shapes = weightShapes(stack.layers, stack.input);
-  const weights = shapes.map((s) => {
+  const weights = shapes.map((s, i) => {
     const scale = s.length === 1 ? 0.3 : 1.7 / Math.sqrt(prod(s) / s[s.length - 1]!);
-    return Float32Array.from({ length: prod(s) }, () => scale * r());
+    return given.weights?.[i] ?? Float32Array.from({ length: prod(s) }, () => scale * r());
   });
   const ref = refLayers(stack.layers, weights);
   const xShape = [stack.batch, ...stack.input];
-  const x = Float32Array.from({ length: prod(xShape) }, () => r());
+  const x = given.x ?? Float32Array.from({ length: prod(xShape) }, () => r());
   const outShape = refOutputShapes(ref, stack.input).at(-1)!;
   const width = prod(outShape);
   const sparse = stack.loss === 'sparseCategoricalCrossentropy';
@@ -129,7 +148,12 @@ function tensorError(got: ArrayLike<number>, want: ArrayLike<number>, floor = 1e
 function check(p: Prepared, label: string): string[] {
   const failures: string[] = [];
   const model = buildModel(p);
-  const outputShape = (model as unknown as { outputShape?: number[] }).outputShape;
+  const shapes = model as unknown as { inputShape?: number[]; outputShape?: number[] };
+  if (shapes.inputShape !== undefined && JSON.stringify(shapes.inputShape) !== JSON.stringify(p.stack.input))
+    failures.push(
+      `${label}: model.inputShape [${shapes.inputShape.join(', ')}], expected [${p.stack.input.join(', ')}]`,
+    );
+  const outputShape = shapes.outputShape;
   if (outputShape !== undefined && JSON.stringify(outputShape) !== JSON.stringify(p.outShape))
     failures.push(`${label}: model.outputShape [${outputShape.join(', ')}], expected [${p.outShape.join(', ')}]`);
   const got = model.computeGradients(nn.tensor(p.x, p.xShape), nn.tensor(p.y, p.yShape));
@@ -189,6 +213,62 @@ describe.skipIf(!HAS_CONV_LAYERS)(
         const failures = withIsa(isa, () => PREPARED.flatMap((p) => check(p, `${p.stack.name} [${isa}]`)));
         expect(failures, failures.join('\n')).toEqual([]);
       });
+
+    it('sends the max-pooling gradient to the first maximum in window order on exact ties, on every ISA', () => {
+      // A 1x1 convolution with kernel [1, 1] and no bias gives x0 + x1 exactly: (0.5, 0.25), (0.25, 0.5) and
+      // (0.75, 0) all give 0.75, so which tied cell takes the gradient shows in the kernel's gradient.
+      const cells = [
+        [0.5, 0.25],
+        [0.25, 0.5],
+        [0.125, 0.125],
+        [0.75, 0],
+      ];
+      const one = Float32Array.from([1, 1]);
+      const stacks: { name: string; input: number[]; pool: LayerSpec; x: number[][] }[] = [
+        { name: 'maxPooling2d 2x2', input: [2, 2, 2], pool: { type: 'maxPooling2d', poolSize: [2, 2] }, x: cells },
+        {
+          name: 'maxPooling2d 2x2 same over 3x3 (ties at the edge)',
+          input: [3, 3, 2],
+          pool: { type: 'maxPooling2d', poolSize: [2, 2], padding: 'same' },
+          x: [cells[2]!, cells[2]!, cells[1]!, cells[2]!, cells[2]!, cells[3]!, cells[0]!, cells[1]!, cells[3]!],
+        },
+        { name: 'maxPooling1d 4', input: [4, 2], pool: { type: 'maxPooling1d', poolSize: [4] }, x: cells },
+        {
+          name: 'maxPooling1d 3 stride 1',
+          input: [5, 2],
+          pool: { type: 'maxPooling1d', poolSize: [3], strides: [1] },
+          x: [cells[2]!, cells[1]!, cells[3]!, cells[0]!, cells[2]!],
+        },
+        { name: 'globalMaxPooling2d', input: [2, 2, 2], pool: { type: 'globalMaxPooling2d' }, x: cells },
+        {
+          name: 'globalMaxPooling1d',
+          input: [4, 2],
+          pool: { type: 'globalMaxPooling1d' },
+          x: [cells[2]!, ...cells.slice(1), cells[0]!],
+        },
+      ];
+      for (const t of stacks) {
+        const oneD = t.input.length === 2;
+        const global = t.pool.type.startsWith('global');
+        const stack: Stack = {
+          name: `ties: ${t.name}`,
+          input: t.input,
+          layers: [
+            { type: oneD ? 'conv1d' : 'conv2d', filters: 1, kernelSize: oneD ? [1] : [1, 1], useBias: false },
+            t.pool,
+            ...(global ? [] : [{ type: 'flatten' } as LayerSpec]),
+            { type: 'dense', units: 2 },
+          ],
+          loss: 'meanSquaredError',
+          batch: 1,
+        };
+        const p = prepare(stack, 3, { x: Float32Array.from(t.x.flat()), weights: [one] });
+        for (const isa of ISAS) {
+          const failures = withIsa(isa, () => check(p, `${stack.name} [${isa}]`));
+          expect(failures, failures.join('\n')).toEqual([]);
+        }
+      }
+    });
 
     it('gives the same gradients and outputs with one and two compute threads on a larger batch', () => {
       const stack: Stack = {
