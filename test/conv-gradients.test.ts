@@ -242,7 +242,7 @@ describe.skipIf(!HAS_CONV_LAYERS)(
         { name: 'globalMaxPooling2d', input: [2, 2, 2], pool: { type: 'globalMaxPooling2d' }, x: cells },
         {
           name: 'globalMaxPooling1d',
-          input: [4, 2],
+          input: [5, 2],
           pool: { type: 'globalMaxPooling1d' },
           x: [cells[2]!, ...cells.slice(1), cells[0]!],
         },
