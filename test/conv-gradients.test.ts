@@ -71,6 +71,18 @@ const STACKS: Stack[] = [
     batch: 3,
   },
   {
+    name: 'larger products (16 -> 32 -> 24 channels, full SIMD tiles): conv2d same relu, conv2d stride 2, flatten, dense',
+    input: [12, 12, 16],
+    layers: [
+      { type: 'conv2d', filters: 32, kernelSize: [3, 3], padding: 'same', act: 'relu' },
+      { type: 'conv2d', filters: 24, kernelSize: [3, 3], strides: [2, 2] },
+      { type: 'flatten' },
+      { type: 'dense', units: 3 },
+    ],
+    loss: 'meanSquaredError',
+    batch: 4,
+  },
+  {
     name: 'conv2d with an l2 kernel regularizer',
     input: [5, 5, 3],
     layers: [
