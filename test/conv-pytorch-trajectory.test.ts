@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as nn from '../lib/index.js';
 import { HAS_CONV_LAYERS, type LayerSpec, nnLayer, refLayers, torchLayers, weightShapes } from './conv-cases.js';
-import { rng } from './helpers.js';
+import { ISAS, rng, withIsaAsync } from './helpers.js';
 import { refLoss } from './reference-conv.js';
 import { PYTHON, TORCH_MISSING, pythonEnv } from './torch-available.js';
 
@@ -91,16 +91,29 @@ const NETS: Net[] = [
 
 type OptimizerSpec =
   | { kind: 'adam'; learningRate: number }
+  | { kind: 'adamw'; learningRate: number; weightDecay: number }
   | { kind: 'sgd'; learningRate: number; momentum: number; nesterov?: boolean }
   | { kind: 'rmsprop'; learningRate: number };
 
+/** Every net is trained with the first two; the others on the first and third nets. */
 const OPTIMIZERS: OptimizerSpec[] = [
   { kind: 'adam', learningRate: 0.01 },
   { kind: 'sgd', learningRate: 0.05, momentum: 0.9 },
 ];
+const MORE_OPTIMIZERS: OptimizerSpec[] = [
+  { kind: 'sgd', learningRate: 0.05, momentum: 0.9, nesterov: true },
+  { kind: 'rmsprop', learningRate: 0.005 },
+  { kind: 'adamw', learningRate: 0.01, weightDecay: 0.05 },
+];
+
+function optimizerName(o: OptimizerSpec): string {
+  if (o.kind === 'sgd') return `sgd momentum ${o.momentum}${o.nesterov ? ' nesterov' : ''}`;
+  return o.kind;
+}
 
 function nnOptimizer(o: OptimizerSpec) {
   if (o.kind === 'adam') return nn.optimizers.adam({ learningRate: o.learningRate });
+  if (o.kind === 'adamw') return nn.optimizers.adamw({ learningRate: o.learningRate, weightDecay: o.weightDecay });
   if (o.kind === 'rmsprop') return nn.optimizers.rmsprop({ learningRate: o.learningRate });
   return nn.optimizers.sgd({ learningRate: o.learningRate, momentum: o.momentum, nesterov: o.nesterov ?? false });
 }
@@ -166,12 +179,19 @@ function torchSpec(net: Net, d: Data, optimizer: OptimizerSpec, batch: number, e
   };
 }
 
-const N = 24;
+// 26 rows in batches of 8: the last batch of each epoch has 2.
+const N = 26;
 const BATCH = 8;
 const EPOCHS = 3;
 
 /** Every net with every optimizer, and torch's trajectories for them (run once, when first needed). */
-const CASES = NETS.flatMap((net, i) => OPTIMIZERS.map((o) => ({ net, o, data: makeData(net, N, 10 + i) })));
+const CASES = NETS.flatMap((net, i) =>
+  [...OPTIMIZERS, ...(i === 0 || i === 2 ? MORE_OPTIMIZERS : [])].map((o) => ({
+    net,
+    o,
+    data: makeData(net, N, 10 + i),
+  })),
+);
 let torchRuns: TorchRun[] | undefined;
 function trajectories(): TorchRun[] {
   torchRuns ??= runTorch(CASES.map((c) => torchSpec(c.net, c.data, c.o, BATCH, EPOCHS)));
@@ -213,7 +233,7 @@ describe.skipIf(TORCH_MISSING !== null)(
       CASES.forEach((c, k) => {
         const want = referenceTrajectory(c.net, c.data, c.o, BATCH, EPOCHS);
         const got = runs[k]!;
-        const label = `${c.net.name} with ${c.o.kind}`;
+        const label = `${c.net.name} with ${optimizerName(c.o)}`;
         expect(got.losses.length, label).toBe(want.losses.length);
         got.losses.forEach((l, i) => expect(Math.abs(l - want.losses[i]!), `${label}: step ${i}`).toBeLessThan(1e-9));
         got.weights.forEach((w, i) => {
@@ -221,7 +241,7 @@ describe.skipIf(TORCH_MISSING !== null)(
           w.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - want.weights[i]![j]!))));
           expect(worst, `${label}: weight ${i}`).toBeLessThan(1e-9);
         });
-        const steps = N / BATCH;
+        const steps = Math.ceil(N / BATCH);
         const epochMean = (e: number) =>
           want.losses.slice(e * steps, (e + 1) * steps).reduce((a, b) => a + b, 0) / steps;
         expect(
@@ -260,68 +280,80 @@ function referenceTrajectory(net: Net, d: Data, o: OptimizerSpec, batch: number,
         const g = r.grads[i]!;
         const { m, v } = slots[i]!;
         for (let j = 0; j < p.length; j++) {
-          if (o.kind === 'adam') {
+          if (o.kind === 'adam' || o.kind === 'adamw') {
+            if (o.kind === 'adamw') p[j] = p[j]! - o.learningRate * o.weightDecay * p[j]!;
             m[j] = 0.9 * m[j]! + 0.1 * g[j]!;
             v[j] = 0.999 * v[j]! + 0.001 * g[j]! * g[j]!;
             p[j] = p[j]! - (o.learningRate * (m[j]! / (1 - 0.9 ** t))) / (Math.sqrt(v[j]! / (1 - 0.999 ** t)) + 1e-7);
           } else if (o.kind === 'sgd') {
             m[j] = o.momentum * m[j]! + g[j]!;
-            p[j] = p[j]! - o.learningRate * m[j]!;
-          } else throw new Error(`no reference for ${o.kind}`);
+            p[j] = p[j]! - o.learningRate * (o.nesterov ? g[j]! + o.momentum * m[j]! : m[j]!);
+          } else {
+            v[j] = 0.9 * v[j]! + 0.1 * g[j]! * g[j]!;
+            p[j] = p[j]! - (o.learningRate * g[j]!) / (Math.sqrt(v[j]!) + 1e-7);
+          }
         }
       });
     }
   return { losses, weights: params.map((p) => Array.from(p)) };
 }
 
+/** Trains the case natively on the active ISA and compares each batch's loss and the final weights with torch's. */
+async function trainAndCompare(c: (typeof CASES)[number], want: TorchRun, isa: string): Promise<void> {
+  const model = nn.sequential(c.net.layers.map((s, i) => nnLayer(s, i === 0 ? c.net.inputShape : undefined)));
+  model.compile({ optimizer: nnOptimizer(c.o), loss: 'sparseCategoricalCrossentropy' });
+  model.setWeights(c.data.weights);
+  const losses: number[] = [];
+  let previousMean = 0;
+  await model.fit(nn.tensor(c.data.x, [N, ...c.net.inputShape]), nn.tensor(c.data.y, [N]), {
+    epochs: EPOCHS,
+    batchSize: BATCH,
+    shuffle: false,
+    verbose: 0,
+    callbacks: [
+      {
+        onBatchEnd: (b, logs) => {
+          // logs.loss is the running mean over the epoch: recover this batch's loss.
+          const own = b === 0 ? logs.loss! : logs.loss! * (b + 1) - previousMean * b;
+          previousMean = logs.loss!;
+          losses.push(own);
+        },
+      },
+    ],
+  });
+  expect(losses.length).toBe(want.losses.length);
+  const lossErrors = losses.map((l, i) => ({ i, got: l, want: want.losses[i]! }));
+  const badLoss = lossErrors.find((e) => !(Math.abs(e.got - e.want) < 2e-5 * (1 + Math.abs(e.want))));
+  expect(
+    badLoss,
+    badLoss ? `${isa}: step ${badLoss.i}: loss ${badLoss.got}, torch ${badLoss.want}` : '',
+  ).toBeUndefined();
+  const w = model.getWeights();
+  expect(w.length).toBe(want.weights.length);
+  want.weights.forEach((tw, i) => {
+    let worst = 0;
+    tw.forEach((v, j) => {
+      if (
+        Math.abs(w[i]![j]! - v) / (1 + Math.abs(v)) >
+        Math.abs(w[i]![worst]! - tw[worst]!) / (1 + Math.abs(tw[worst]!))
+      )
+        worst = j;
+    });
+    const err = Math.abs(w[i]![worst]! - tw[worst]!);
+    expect(
+      err,
+      `${isa}: weight ${i}[${worst}] after ${want.losses.length} steps: ${w[i]![worst]}, torch ${tw[worst]}`,
+    ).toBeLessThan(5e-5 * (1 + Math.abs(tw[worst]!)));
+  });
+}
+
 describe.skipIf(TORCH_MISSING !== null || !HAS_CONV_LAYERS)(
   `CNN training against PyTorch step by step${TORCH_MISSING ? `: skipped, ${TORCH_MISSING}` : !HAS_CONV_LAYERS ? ': skipped, nn.layers has no conv layers in this build' : ''}`,
   () => {
     CASES.forEach((c, k) =>
-      it(`${c.net.name} with ${c.o.kind}${c.o.kind === 'sgd' ? ` momentum ${c.o.momentum}` : ''}`, async () => {
+      it(`${c.net.name} with ${optimizerName(c.o)}, on every ISA`, async () => {
         const want = trajectories()[k]!;
-        const model = nn.sequential(c.net.layers.map((s, i) => nnLayer(s, i === 0 ? c.net.inputShape : undefined)));
-        model.compile({ optimizer: nnOptimizer(c.o), loss: 'sparseCategoricalCrossentropy' });
-        model.setWeights(c.data.weights);
-        const losses: number[] = [];
-        let previousMean = 0;
-        await model.fit(nn.tensor(c.data.x, [N, ...c.net.inputShape]), nn.tensor(c.data.y, [N]), {
-          epochs: EPOCHS,
-          batchSize: BATCH,
-          shuffle: false,
-          verbose: 0,
-          callbacks: [
-            {
-              onBatchEnd: (b, logs) => {
-                // logs.loss is the running mean over the epoch: recover this batch's loss.
-                const own = b === 0 ? logs.loss! : logs.loss! * (b + 1) - previousMean * b;
-                previousMean = logs.loss!;
-                losses.push(own);
-              },
-            },
-          ],
-        });
-        expect(losses.length).toBe(want.losses.length);
-        const lossErrors = losses.map((l, i) => ({ i, got: l, want: want.losses[i]! }));
-        const badLoss = lossErrors.find((e) => !(Math.abs(e.got - e.want) < 2e-5 * (1 + Math.abs(e.want))));
-        expect(badLoss, badLoss ? `step ${badLoss.i}: loss ${badLoss.got}, torch ${badLoss.want}` : '').toBeUndefined();
-        const w = model.getWeights();
-        expect(w.length).toBe(want.weights.length);
-        want.weights.forEach((tw, i) => {
-          let worst = 0;
-          tw.forEach((v, j) => {
-            if (
-              Math.abs(w[i]![j]! - v) / (1 + Math.abs(v)) >
-              Math.abs(w[i]![worst]! - tw[worst]!) / (1 + Math.abs(tw[worst]!))
-            )
-              worst = j;
-          });
-          const err = Math.abs(w[i]![worst]! - tw[worst]!);
-          expect(
-            err,
-            `weight ${i}[${worst}] after ${want.losses.length} steps: ${w[i]![worst]}, torch ${tw[worst]}`,
-          ).toBeLessThan(5e-5 * (1 + Math.abs(tw[worst]!)));
-        });
+        for (const isa of ISAS) await withIsaAsync(isa, () => trainAndCompare(c, want, isa));
       }, 60_000),
     );
   },
