@@ -15,7 +15,8 @@ export type LayerSpec =
       padding?: Padding;
       act?: Act;
       useBias?: boolean;
-      kernelL2?: number;
+      kernelRegularizer?: { l1: number; l2: number };
+      biasRegularizer?: { l1: number; l2: number };
     }
   | {
       type: 'maxPooling2d' | 'averagePooling2d' | 'maxPooling1d' | 'averagePooling1d';
@@ -72,7 +73,8 @@ export function nnLayer(spec: LayerSpec, inputShape?: number[]): AnyLayer {
         ...(spec.padding ? { padding: spec.padding } : {}),
         activation: spec.act ?? 'linear',
         useBias: spec.useBias ?? true,
-        ...(spec.kernelL2 ? { kernelRegularizer: nn.regularizers.l2(spec.kernelL2) } : {}),
+        ...(spec.kernelRegularizer ? { kernelRegularizer: nn.regularizers.l1l2(spec.kernelRegularizer) } : {}),
+        ...(spec.biasRegularizer ? { biasRegularizer: nn.regularizers.l1l2(spec.biasRegularizer) } : {}),
         ...first,
       });
     case 'maxPooling2d':
@@ -220,7 +222,8 @@ export function refLayers(specs: LayerSpec[], weights: ArrayLike<number>[]): Ref
           dilation: s.dilation!,
           padding: s.padding!,
           act: s.act!,
-          ...(s.kernelL2 ? { kernelRegularizer: { l1: 0, l2: s.kernelL2 } } : {}),
+          ...(s.kernelRegularizer ? { kernelRegularizer: s.kernelRegularizer } : {}),
+          ...(s.biasRegularizer ? { biasRegularizer: s.biasRegularizer } : {}),
         };
       }
       case 'maxPooling2d':

@@ -83,10 +83,25 @@ const STACKS: Stack[] = [
     batch: 4,
   },
   {
-    name: 'conv2d with an l2 kernel regularizer',
+    name: 'conv2d and conv1d with l1l2 kernel and bias regularizers',
     input: [5, 5, 3],
     layers: [
-      { type: 'conv2d', filters: 3, kernelSize: [3, 3], kernelL2: 0.05, act: 'relu' },
+      {
+        type: 'conv2d',
+        filters: 3,
+        kernelSize: [3, 3],
+        kernelRegularizer: { l1: 0.01, l2: 0.05 },
+        biasRegularizer: { l1: 0.02, l2: 0.03 },
+        act: 'relu',
+      },
+      { type: 'reshape', targetShape: [9, 3] },
+      {
+        type: 'conv1d',
+        filters: 2,
+        kernelSize: [2],
+        kernelRegularizer: { l1: 0.03, l2: 0 },
+        biasRegularizer: { l1: 0, l2: 0.1 },
+      },
       { type: 'flatten' },
       { type: 'dense', units: 2 },
     ],

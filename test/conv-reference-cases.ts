@@ -68,6 +68,9 @@ export const CONV_CASES: LayerCase[] = [
   conv2d([5, 5, 3], 3, [3, 3], { act: 'relu' }),
   conv2d([5, 5, 3], 3, [3, 3], { act: 'tanh', useBias: false, padding: 'same' }),
   conv2d([4, 4, 2], 4, [3, 3], { act: 'softmax', padding: 'same' }),
+  ...(['linear', 'relu', 'leakyRelu', 'elu', 'gelu', 'sigmoid', 'tanh', 'softmax', 'softplus'] as const).map((act) =>
+    conv2d([4, 5, 3], 3, [2, 3], { act, padding: 'same' }),
+  ),
   conv2d([1, 7, 3], 2, [1, 3]),
   conv2d([2, 2, 3], 2, [3, 3], { padding: 'same', strides: [2, 2] }), // padding larger than the data
 ];
@@ -82,6 +85,8 @@ export const CONV1D_CASES: LayerCase[] = [
   conv1d([7, 17], 4, 1),
   conv1d([7, 3], 17, 7), // the kernel covers the whole input
   conv1d([5, 17], 3, 3, { padding: 'same', act: 'relu' }),
+  conv1d([6, 3], 4, 2, { padding: 'same', act: 'gelu' }),
+  conv1d([6, 3], 4, 3, { act: 'softmax' }),
 ];
 
 export const POOL_CASES: LayerCase[] = [
