@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import * as nn from '../lib/index.js';
 import { HAS_CONV_LAYERS, type LayerSpec, nnLayer, refLayers, weightShapes } from './conv-cases.js';
 import { type LayerCase, MODEL_CASES, SINGLE_LAYER_CASES } from './conv-reference-cases.js';
-import { ISAS, rng, withIsa } from './helpers.js';
+import { ISAS, rng, withIsa, withIsaAsync } from './helpers.js';
 import type { LossName } from './reference.js';
 import { type RefConvLayer, refFiniteDifference, refForward, refLoss, refOutputShapes } from './reference-conv.js';
 
@@ -69,6 +69,33 @@ const STACKS: Stack[] = [
     ],
     loss: 'meanSquaredError',
     batch: 3,
+  },
+  {
+    name: 'the benchmark CNN of issue 16 (28x28x1, conv 32@3x3 relu, maxpool 2, conv 64@3x3 relu, maxpool 2, dense 128, dense 10)',
+    input: [28, 28, 1],
+    layers: [
+      { type: 'conv2d', filters: 32, kernelSize: [3, 3], act: 'relu' },
+      { type: 'maxPooling2d', poolSize: [2, 2] },
+      { type: 'conv2d', filters: 64, kernelSize: [3, 3], act: 'relu' },
+      { type: 'maxPooling2d', poolSize: [2, 2] },
+      { type: 'flatten' },
+      { type: 'dense', units: 128, act: 'relu' },
+      { type: 'dense', units: 10, act: 'softmax' },
+    ],
+    loss: 'sparseCategoricalCrossentropy',
+    batch: 3,
+  },
+  {
+    name: 'a first layer on 3 channels (32x32x3 -> 16@3x3 same), reshape to [features], dense',
+    input: [32, 32, 3],
+    layers: [
+      { type: 'conv2d', filters: 16, kernelSize: [3, 3], padding: 'same', act: 'relu' },
+      { type: 'averagePooling2d', poolSize: [4, 4] },
+      { type: 'reshape', targetShape: [1024] },
+      { type: 'dense', units: 3 },
+    ],
+    loss: 'meanSquaredError',
+    batch: 2,
   },
   {
     name: 'larger products (16 -> 32 -> 24 channels, full SIMD tiles): conv2d same relu, conv2d stride 2, flatten, dense',
@@ -221,6 +248,8 @@ describe.skipIf(!HAS_CONV_LAYERS)(
     it('the reference gradients agree with central differences of the reference loss on sampled weights', () => {
       // The direct finite-difference link for every stack (the full proof is in conv-reference.test.ts).
       for (const p of PREPARED) {
+        // The large stacks are left to the small ones' proof (each difference is two whole forward passes).
+        if (p.weights.reduce((n, w) => n + w.length, 0) > 20_000) continue;
         const refX = { data: Float64Array.from(p.x), shape: p.xShape };
         p.want.grads.forEach((g, which) => {
           const coords = [0, Math.floor(g.length / 2), g.length - 1];
@@ -295,6 +324,38 @@ describe.skipIf(!HAS_CONV_LAYERS)(
           expect(failures, failures.join('\n')).toEqual([]);
         }
       }
+    });
+
+    it('predicts one sample at a time, predictAsync and evaluate like the reference, on every ISA', async () => {
+      const picked = PREPARED.filter((_, i) => i % 7 === 0);
+      for (const isa of ISAS)
+        for (const p of picked) {
+          const label = `${p.stack.name} [${isa}]`;
+          const model = withIsa(isa, () => buildModel(p));
+          const sample = prod(p.stack.input);
+          const width = prod(p.outShape);
+          for (let s = 0; s < p.stack.batch; s++) {
+            const one = withIsa(isa, () =>
+              model.predict(nn.tensor(p.x.subarray(s * sample, (s + 1) * sample), [1, ...p.stack.input])),
+            );
+            one.data.forEach((v, j) =>
+              expect(Math.abs(v - p.wantOut[s * width + j]!), `${label}: batch-1 output ${s}[${j}]`).toBeLessThan(
+                2e-5 * (1 + Math.abs(p.wantOut[s * width + j]!)),
+              ),
+            );
+          }
+          const all = await withIsaAsync(isa, () => model.predictAsync(nn.tensor(p.x, p.xShape)));
+          all.data.forEach((v, j) =>
+            expect(Math.abs(v - p.wantOut[j]!), `${label}: predictAsync output [${j}]`).toBeLessThan(
+              2e-5 * (1 + Math.abs(p.wantOut[j]!)),
+            ),
+          );
+          const logs = withIsa(isa, () => model.evaluate(nn.tensor(p.x, p.xShape), nn.tensor(p.y, p.yShape)));
+          // evaluate reports the data loss plus the regularization terms (as fit does).
+          expect(Math.abs(logs.loss! - p.want.loss), `${label}: evaluate loss`).toBeLessThan(
+            2e-5 * (1 + Math.abs(p.want.loss)),
+          );
+        }
     });
 
     it('gives the same gradients and outputs with one and two compute threads on a larger batch', () => {

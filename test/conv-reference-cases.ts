@@ -102,7 +102,13 @@ export const POOL_CASES: LayerCase[] = [
   pool('averagePooling2d', [7, 5, 3], [3, 3], [2, 2], 'same'),
   pool('averagePooling2d', [5, 6, 1], [2, 3], [1, 1], 'same'),
   pool('averagePooling2d', [5, 5, 17], [3, 3], [3, 3]),
+  pool('maxPooling2d', [2, 2, 3], [3, 3], [3, 3], 'same'), // the window is larger than the input
+  pool('averagePooling2d', [2, 2, 3], [3, 3], [3, 3], 'same'),
+  pool('maxPooling2d', [8, 7, 2], [2, 2], [3, 3]), // strides larger than the window skip cells
+  pool('averagePooling2d', [8, 7, 2], [2, 2], [3, 3], 'same'),
   pool('maxPooling1d', [9, 3], [2]),
+  pool('averagePooling1d', [2, 3], [3], [2], 'same'),
+  pool('maxPooling1d', [10, 2], [2], [3]),
   pool('maxPooling1d', [9, 3], [3], [2], 'same'),
   pool('maxPooling1d', [10, 17], [4], [3], 'same'),
   pool('averagePooling1d', [9, 3], [2]),
