@@ -299,7 +299,7 @@ function referenceTrajectory(net: Net, d: Data, o: OptimizerSpec, batch: number,
 }
 
 /** Trains the case natively on the active ISA and compares each batch's loss and the final weights with torch's. */
-async function trainAndCompare(c: (typeof CASES)[number], want: TorchRun, isa: string): Promise<void> {
+async function trainAndCompare(c: (typeof CASES)[number], want: TorchRun, label: string): Promise<void> {
   const model = nn.sequential(c.net.layers.map((s, i) => nnLayer(s, i === 0 ? c.net.inputShape : undefined)));
   model.compile({ optimizer: nnOptimizer(c.o), loss: 'sparseCategoricalCrossentropy' });
   model.setWeights(c.data.weights);
@@ -326,7 +326,7 @@ async function trainAndCompare(c: (typeof CASES)[number], want: TorchRun, isa: s
   const badLoss = lossErrors.find((e) => !(Math.abs(e.got - e.want) < 2e-5 * (1 + Math.abs(e.want))));
   expect(
     badLoss,
-    badLoss ? `${isa}: step ${badLoss.i}: loss ${badLoss.got}, torch ${badLoss.want}` : '',
+    badLoss ? `${label}: step ${badLoss.i}: loss ${badLoss.got}, torch ${badLoss.want}` : '',
   ).toBeUndefined();
   const w = model.getWeights();
   expect(w.length).toBe(want.weights.length);
@@ -342,7 +342,7 @@ async function trainAndCompare(c: (typeof CASES)[number], want: TorchRun, isa: s
     const err = Math.abs(w[i]![worst]! - tw[worst]!);
     expect(
       err,
-      `${isa}: weight ${i}[${worst}] after ${want.losses.length} steps: ${w[i]![worst]}, torch ${tw[worst]}`,
+      `${label}: weight ${i}[${worst}] after ${want.losses.length} steps: ${w[i]![worst]}, torch ${tw[worst]}`,
     ).toBeLessThan(5e-5 * (1 + Math.abs(tw[worst]!)));
   });
 }
@@ -351,9 +351,17 @@ describe.skipIf(TORCH_MISSING !== null || !HAS_CONV_LAYERS)(
   `CNN training against PyTorch step by step${TORCH_MISSING ? `: skipped, ${TORCH_MISSING}` : !HAS_CONV_LAYERS ? ': skipped, nn.layers has no conv layers in this build' : ''}`,
   () => {
     CASES.forEach((c, k) =>
-      it(`${c.net.name} with ${optimizerName(c.o)}, on every ISA`, async () => {
+      it(`${c.net.name} with ${optimizerName(c.o)}, on every ISA with 1 and 2 threads`, async () => {
         const want = trajectories()[k]!;
-        for (const isa of ISAS) await withIsaAsync(isa, () => trainAndCompare(c, want, isa));
+        const threads = nn.info().threads;
+        try {
+          for (const t of [1, 2]) {
+            nn.setThreads(t);
+            for (const isa of ISAS) await withIsaAsync(isa, () => trainAndCompare(c, want, `${isa}, ${t} thread(s)`));
+          }
+        } finally {
+          nn.setThreads(threads);
+        }
       }, 60_000),
     );
   },
