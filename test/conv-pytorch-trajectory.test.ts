@@ -87,6 +87,19 @@ const NETS: Net[] = [
     ],
     classes: 3,
   },
+  {
+    name: 'a wider CNN (16x16x3, conv 16@3x3 relu, conv 32@3x3 stride 2 same relu, maxpool, flatten, dense 32 relu, dense softmax)',
+    inputShape: [16, 16, 3],
+    layers: [
+      { type: 'conv2d', filters: 16, kernelSize: [3, 3], act: 'relu' },
+      { type: 'conv2d', filters: 32, kernelSize: [3, 3], strides: [2, 2], padding: 'same', act: 'relu' },
+      { type: 'maxPooling2d', poolSize: [2, 2] },
+      { type: 'flatten' },
+      { type: 'dense', units: 32, act: 'relu' },
+      { type: 'dense', units: 4, act: 'softmax' },
+    ],
+    classes: 4,
+  },
 ];
 
 type OptimizerSpec =
@@ -330,6 +343,10 @@ async function trainAndCompare(c: (typeof CASES)[number], want: TorchRun, label:
   ).toBeUndefined();
   const w = model.getWeights();
   expect(w.length).toBe(want.weights.length);
+  // Adam, AdamW and RMSprop divide by the root of the squared gradients, so a near-zero gradient's float32
+  // rounding moves its weight by up to a step: on the wider net, torch's own float32 run differs from its
+  // float64 run by 3.2e-5 in the last dense kernel after 12 Adam steps (1e-7 with SGD).
+  const weightTolerance = c.o.kind === 'sgd' ? 5e-5 : 2e-4;
   want.weights.forEach((tw, i) => {
     let worst = 0;
     tw.forEach((v, j) => {
@@ -343,7 +360,7 @@ async function trainAndCompare(c: (typeof CASES)[number], want: TorchRun, label:
     expect(
       err,
       `${label}: weight ${i}[${worst}] after ${want.losses.length} steps: ${w[i]![worst]}, torch ${tw[worst]}`,
-    ).toBeLessThan(5e-5 * (1 + Math.abs(tw[worst]!)));
+    ).toBeLessThan(weightTolerance * (1 + Math.abs(tw[worst]!)));
   });
 }
 
