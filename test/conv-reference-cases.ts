@@ -59,6 +59,9 @@ export const CONV_CASES: LayerCase[] = [
   conv2d([5, 5, 3], 4, [1, 1]),
   conv2d([5, 5, 3], 4, [1, 1], { strides: [2, 2] }),
   conv2d([5, 5, 3], 4, [1, 1], { padding: 'same', strides: [3, 3] }),
+  conv2d([5, 4, 17], 17, [1, 1]),
+  conv2d([5, 4, 17], 6, [1, 1], { strides: [2, 1] }),
+  conv2d([7, 8, 2], 3, [2, 2], { padding: 'same', strides: [3, 3] }), // a stride larger than the kernel
   conv2d([5, 5, 2], 3, [5, 5]), // the kernel covers the whole input: a 1x1 output
   conv2d([5, 5, 2], 3, [5, 5], { padding: 'same' }),
   conv2d([3, 3, 17], 5, [3, 3]),
