@@ -240,7 +240,58 @@ function check(p: Prepared, label: string): string[] {
   return failures;
 }
 
+/**
+ * Random geometries (a fixed seed): sizes 1-9, kernels up to the input, strides 1-3 or dilations 1-2 per
+ * axis, either padding, 1-5 channels in and out, for conv2d, conv1d and both poolings.
+ */
+function randomStacks(count: number, seed: number): Stack[] {
+  const r = rng(seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(((r() + 1) / 2) * (hi - lo + 1));
+  const stacks: Stack[] = [];
+  while (stacks.length < count) {
+    const two = r() > -0.3;
+    const axes = two ? 2 : 1;
+    const dims = Array.from({ length: axes }, () => int(1, 9));
+    const channels = int(1, 5);
+    const padding = r() > 0 ? 'same' : 'valid';
+    const dilated = r() > 0.3;
+    const strides = dims.map(() => (dilated ? 1 : int(1, 3)));
+    const dilation = dims.map(() => (dilated ? int(1, 2) : 1));
+    const kernel = dims.map((d, i) =>
+      int(1, Math.max(1, Math.min(5, padding === 'valid' ? Math.floor((d - 1) / dilation[i]!) + 1 : 5))),
+    );
+    const pool = r() > 0.4;
+    const input = [...dims, channels];
+    const layer: LayerSpec = pool
+      ? {
+          type: `${r() > 0 ? 'max' : 'average'}Pooling${axes}d` as 'maxPooling2d',
+          poolSize: kernel.map((k, i) => Math.min(k, dims[i]!)),
+          strides,
+          padding,
+        }
+      : {
+          type: two ? 'conv2d' : 'conv1d',
+          filters: int(1, 5),
+          kernelSize: kernel,
+          strides,
+          dilation,
+          padding,
+          act: r() > 0 ? 'linear' : 'tanh',
+        };
+    const pre: LayerSpec = { type: two ? 'conv2d' : 'conv1d', filters: channels, kernelSize: two ? [1, 1] : [1] };
+    stacks.push({
+      name: `random ${JSON.stringify({ input, ...layer })}`,
+      input,
+      layers: [pre, layer, { type: 'flatten' }, { type: 'dense', units: 2 }],
+      loss: 'meanSquaredError',
+      batch: int(1, 3),
+    });
+  }
+  return stacks;
+}
+
 const PREPARED = STACKS.map((s, i) => prepare(s, 100 + i));
+const RANDOM = randomStacks(150, 77).map((s, i) => prepare(s, 5000 + i));
 
 describe.skipIf(!HAS_CONV_LAYERS)(
   `convolutional layers against the float64 reference${HAS_CONV_LAYERS ? '' : ': skipped, nn.layers has no conv2d/pooling/flatten/reshape in this build'}`,
@@ -267,6 +318,12 @@ describe.skipIf(!HAS_CONV_LAYERS)(
     for (const isa of ISAS)
       it(`computeGradients and predict match the reference for ${STACKS.length} stacks on ${isa}`, () => {
         const failures = withIsa(isa, () => PREPARED.flatMap((p) => check(p, `${p.stack.name} [${isa}]`)));
+        expect(failures, failures.join('\n')).toEqual([]);
+      });
+
+    for (const isa of ISAS)
+      it(`computeGradients and predict match the reference for ${RANDOM.length} random geometries on ${isa}`, () => {
+        const failures = withIsa(isa, () => RANDOM.flatMap((p) => check(p, `${p.stack.name} [${isa}]`)));
         expect(failures, failures.join('\n')).toEqual([]);
       });
 
