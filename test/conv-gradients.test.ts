@@ -1,7 +1,9 @@
 // The convolutional layers' native float32 gradients (model.computeGradients) and
 // outputs (model.predict) against the float64 reference of reference-conv.ts,
 // whose backward is itself proven by finite differences and against PyTorch
-// (conv-reference.test.ts). Every case runs on every ISA this CPU can run:
+// (conv-reference.test.ts); at sampled weights the native gradients are also
+// compared with central differences of the float64 loss directly. Every case
+// runs on every ISA this CPU can run:
 // strides 1-3, dilation 1-2, 'valid' and 'same', odd, prime and even sizes,
 // 1x1 kernels, kernels as large as the input, 1, 3 and 17 channels, conv1d,
 // every pooling layer, flatten and reshape. Each layer is checked as the first
@@ -296,21 +298,23 @@ const RANDOM = randomStacks(150, 77).map((s, i) => prepare(s, 5000 + i));
 describe.skipIf(!HAS_CONV_LAYERS)(
   `convolutional layers against the float64 reference${HAS_CONV_LAYERS ? '' : ': skipped, nn.layers has no conv2d/pooling/flatten/reshape in this build'}`,
   () => {
-    it('the reference gradients agree with central differences of the reference loss on sampled weights', () => {
-      // The direct finite-difference link for every stack (the full proof is in conv-reference.test.ts).
+    it('native gradients and the reference gradients agree with central differences of the float64 loss', () => {
+      // The direct finite-difference link for every stack, at three coordinates of each weight tensor (the
+      // reference's full proof, every coordinate and the inputs too, is in conv-reference.test.ts).
       for (const p of PREPARED) {
         // The large stacks are left to the small ones' proof (each difference is two whole forward passes).
         if (p.weights.reduce((n, w) => n + w.length, 0) > 20_000) continue;
+        const native = buildModel(p).computeGradients(nn.tensor(p.x, p.xShape), nn.tensor(p.y, p.yShape)).grads;
         const refX = { data: Float64Array.from(p.x), shape: p.xShape };
         p.want.grads.forEach((g, which) => {
           const coords = [0, Math.floor(g.length / 2), g.length - 1];
           const fd = refFiniteDifference(p.ref, p.stack.loss, refX, p.targets, which, coords);
           const scale = Math.max(1e-3, ...g.map(Math.abs));
-          fd.forEach((v, i) =>
-            expect(Math.abs(v - g[coords[i]!]!) / scale, `${p.stack.name}: weight ${which}[${coords[i]}]`).toBeLessThan(
-              1e-6,
-            ),
-          );
+          fd.forEach((v, i) => {
+            const at = `${p.stack.name}: weight ${which}[${coords[i]}]`;
+            expect(Math.abs(v - g[coords[i]!]!) / scale, `${at}, reference`).toBeLessThan(1e-6);
+            expect(Math.abs(v - native[which]![coords[i]!]!) / scale, `${at}, native`).toBeLessThan(1e-4);
+          });
         });
       }
     });
