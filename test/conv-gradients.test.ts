@@ -11,7 +11,7 @@
 // reaches that convolution's weights).
 import { describe, expect, it } from 'vitest';
 import * as nn from '../lib/index.js';
-import { HAS_CONV_LAYERS, type LayerSpec, nnLayer, refLayers, weightShapes } from './conv-cases.js';
+import { HAS_CONV_LAYERS, type LayerSpec, layerFactory, nnLayer, refLayers, weightShapes } from './conv-cases.js';
 import { type LayerCase, MODEL_CASES, SINGLE_LAYER_CASES } from './conv-reference-cases.js';
 import { ISAS, rng, withIsa, withIsaAsync } from './helpers.js';
 import type { LossName } from './reference.js';
@@ -417,6 +417,53 @@ describe.skipIf(!HAS_CONV_LAYERS)(
             2e-5 * (1 + Math.abs(p.want.loss)),
           );
         }
+    });
+
+    it('takes a number for kernelSize, strides, dilationRate and poolSize, as the same size on every axis', () => {
+      const r = rng(11);
+      const x = nn.tensor(
+        Float32Array.from({ length: 2 * 9 * 9 * 2 }, () => r()),
+        [2, 9, 9, 2],
+      );
+      const build = (numbers: boolean) => {
+        const v = (n: number) => (numbers ? n : [n, n]);
+        const model = nn.sequential([
+          layerFactory('conv2d')({
+            filters: 3,
+            kernelSize: v(3),
+            strides: v(2),
+            padding: 'same',
+            inputShape: [9, 9, 2],
+          }),
+          layerFactory('conv2d')({ filters: 2, kernelSize: v(2), dilationRate: v(2) }),
+          layerFactory('maxPooling2d')({ poolSize: v(2), strides: v(1) }),
+          layerFactory('flatten')(),
+          nn.layers.dense({ units: 2 }),
+        ]);
+        model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+        return model;
+      };
+      const a = build(true);
+      const b = build(false);
+      expect(a.outputShape).toEqual(b.outputShape);
+      const w = a.getWeights().map((t) => t.map(() => r()));
+      a.setWeights(w);
+      b.setWeights(w);
+      expect(Array.from(a.predict(x).data)).toEqual(Array.from(b.predict(x).data));
+      const pool1d = (numbers: boolean) => {
+        const model = nn.sequential([
+          layerFactory('conv1d')({
+            filters: 2,
+            kernelSize: numbers ? 3 : [3],
+            strides: numbers ? 2 : [2],
+            inputShape: [9, 2],
+          }),
+          layerFactory('averagePooling1d')({ poolSize: numbers ? 2 : [2] }),
+        ]);
+        return model.outputShape;
+      };
+      expect(pool1d(true)).toEqual([2, 2]);
+      expect(pool1d(false)).toEqual([2, 2]);
     });
 
     it('gives the same gradients and outputs with one and two compute threads on a larger batch', () => {
