@@ -1,6 +1,8 @@
 // The layer cases the conv reference is checked on (against PyTorch and its own finite differences) and
 // that simdnn's conv layers are checked on against the reference.
 import type { LayerSpec } from './conv-cases.js';
+import { rng } from './helpers.js';
+import type { LossName } from './reference.js';
 
 export interface LayerCase {
   name: string;
@@ -196,3 +198,89 @@ export const MODEL_CASES: ModelCase[] = [
     loss: 'sparseCategoricalCrossentropy',
   },
 ];
+
+/** A stack of layers with a loss and a batch size, as the native tests run it. */
+export interface Stack {
+  name: string;
+  input: number[];
+  layers: LayerSpec[];
+  loss: LossName;
+  batch: number;
+}
+
+/** The stacks a single-layer case is checked in. */
+export function stacksOf(c: LayerCase): Stack[] {
+  const channels = c.input[c.input.length - 1]!;
+  const oneD = c.input.length === 2;
+  const global = c.layer.type.startsWith('global');
+  const head: LayerSpec[] = global ? [{ type: 'dense', units: 2 }] : [{ type: 'flatten' }, { type: 'dense', units: 2 }];
+  const pre: LayerSpec = { type: oneD ? 'conv1d' : 'conv2d', filters: channels, kernelSize: oneD ? [1] : [1, 1] };
+  const stacks: Stack[] = [
+    {
+      name: `${c.name}, after a 1x1 conv`,
+      input: c.input,
+      layers: [pre, c.layer, ...head],
+      loss: 'meanSquaredError',
+      batch: 3,
+    },
+  ];
+  if (c.layer.type === 'conv2d' || c.layer.type === 'conv1d')
+    stacks.push({
+      name: `${c.name}, first layer`,
+      input: c.input,
+      layers: [c.layer, ...head],
+      loss: 'meanSquaredError',
+      batch: 2,
+    });
+  return stacks;
+}
+
+/**
+ * Random geometries (a fixed seed): sizes 1-9, kernels up to the input, strides 1-3 or dilations 1-2 per
+ * axis, either padding, 1-5 channels in and out, for conv2d, conv1d and both poolings.
+ */
+export function randomStacks(count: number, seed: number): Stack[] {
+  const r = rng(seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(((r() + 1) / 2) * (hi - lo + 1));
+  const stacks: Stack[] = [];
+  while (stacks.length < count) {
+    const two = r() > -0.3;
+    const axes = two ? 2 : 1;
+    const dims = Array.from({ length: axes }, () => int(1, 9));
+    const channels = int(1, 5);
+    const padding = r() > 0 ? 'same' : 'valid';
+    const dilated = r() > 0.3;
+    const strides = dims.map(() => (dilated ? 1 : int(1, 3)));
+    const dilation = dims.map(() => (dilated ? int(1, 2) : 1));
+    const kernel = dims.map((d, i) =>
+      int(1, Math.max(1, Math.min(5, padding === 'valid' ? Math.floor((d - 1) / dilation[i]!) + 1 : 5))),
+    );
+    const pool = r() > 0.4;
+    const input = [...dims, channels];
+    const layer: LayerSpec = pool
+      ? {
+          type: `${r() > 0 ? 'max' : 'average'}Pooling${axes}d` as 'maxPooling2d',
+          poolSize: kernel.map((k, i) => Math.min(k, dims[i]!)),
+          strides,
+          padding,
+        }
+      : {
+          type: two ? 'conv2d' : 'conv1d',
+          filters: int(1, 5),
+          kernelSize: kernel,
+          strides,
+          dilation,
+          padding,
+          act: r() > 0 ? 'linear' : 'tanh',
+        };
+    const pre: LayerSpec = { type: two ? 'conv2d' : 'conv1d', filters: channels, kernelSize: two ? [1, 1] : [1] };
+    stacks.push({
+      name: `random ${JSON.stringify({ input, ...layer })}`,
+      input,
+      layers: [pre, layer, { type: 'flatten' }, { type: 'dense', units: 2 }],
+      loss: 'meanSquaredError',
+      batch: int(1, 3),
+    });
+  }
+  return stacks;
+}
