@@ -19,6 +19,23 @@ thread_local AlignedBuffer t_patch_grad;
 // it stays in L2 next to the packed kernel while the product reads it.
 constexpr size_t kBlockFloats = 16384;
 constexpr size_t kMaxBlockPixels = 384;
+// The weight gradient sums over pixels (its product's k): longer blocks
+// there mean fewer passes over the K x F partial sums (each product of a
+// block loads and stores all of them).
+constexpr size_t kGradBlockScale = 8;
+
+// Copies a short run of floats (a tap's channels: often 1 to 96) without the
+// call and size dispatch of memcpy.
+inline void copy_floats(float* dst, const float* src, size_t n) {
+  if (n > 32) {
+    std::memcpy(dst, src, n * sizeof(float));
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+}
+inline void zero_floats(float* dst, size_t n) {
+  for (size_t i = 0; i < n; ++i) dst[i] = 0.f;
+}
 // Parts of the weight gradient, each summed on one thread and then added in a
 // fixed order: the result does not depend on the thread count.
 constexpr size_t kGradParts = 8;
@@ -78,20 +95,20 @@ void Conv::gather(const float* x, size_t p0, size_t n, float* dst) const {
     for (size_t a = 0; a < g_.k_h; ++a, d += row_len) {
       const long ih = (long)(oi * g_.s_h + a * g_.d_h) - (long)g_.pad_t;
       if (ih < 0 || ih >= (long)g_.in_h) {
-        std::memset(d, 0, row_len * sizeof(float));
+        zero_floats(d, row_len);
         continue;
       }
       const float* src_row = base + (size_t)ih * g_.in_w * C;
       if (row_inside && g_.d_w == 1) {
-        std::memcpy(d, src_row + (size_t)iw0 * C, row_len * sizeof(float));
+        copy_floats(d, src_row + (size_t)iw0 * C, row_len);
         continue;
       }
       for (size_t b = 0; b < kw; ++b) {
         const long iw = iw0 + (long)(b * g_.d_w);
         if (iw < 0 || iw >= (long)g_.in_w)
-          std::memset(d + b * C, 0, C * sizeof(float));
+          zero_floats(d + b * C, C);
         else
-          std::memcpy(d + b * C, src_row + (size_t)iw * C, C * sizeof(float));
+          copy_floats(d + b * C, src_row + (size_t)iw * C, C);
       }
     }
   }
@@ -223,28 +240,39 @@ void Conv::backward(const float* x, float* dy, float* dx, size_t rows, bool prea
       for (size_t j = 0; j < F; ++j) gb[j] += row[j];
     }
   }
-  const size_t bp = block_pixels(kern), blocks = (total + bp - 1) / bp;
+  const size_t bp = block_pixels(kern);
   const double macs = (double)total * (double)k_ * (double)F;
   const size_t threads = macs < kMinParallelMacs ? 1 : num_threads();
 
   // dW: kGradParts contiguous ranges of blocks, each summed into its own
-  // partial (dW_part = Σ patchesᵀ · dZ), then the parts added in order.
-  const size_t parts = std::min(kGradParts, blocks), kf = k_ * F;
+  // partial (dW_part = Σ patchesᵀ · dZ), then the parts added in order. With
+  // more taps x channels than filters the partials are transposed (dWᵀ =
+  // Σ dZᵀ · patches): the product's rows are then the F filters and its
+  // columns the K taps, so that both operands are packed and every register
+  // tile is full (for K = 288, F = 64 the k-major patches read in place were
+  // the slowest product of the step).
+  const size_t gbp = bp * kGradBlockScale, gblocks = (total + gbp - 1) / gbp;
+  const size_t parts = std::min(kGradParts, gblocks), kf = k_ * F;
+  const bool transposed = k_ >= F;
   partial_.resize(parts * kf);
   auto grad_part = [&](size_t part) {
-    const size_t b0 = blocks * part / parts, b1 = blocks * (part + 1) / parts;
+    const size_t b0 = gblocks * part / parts, b1 = gblocks * (part + 1) / parts;
     float* acc = partial_.data() + part * kf;
     for (size_t b = b0; b < b1; ++b) {
-      const size_t p0 = b * bp, m = std::min(bp, total - p0);
+      const size_t p0 = b * gbp, m = std::min(gbp, total - p0);
       const float* a;
       if (pointwise_) {
         a = x + p0 * k_;
       } else {
-        t_patches.resize(bp * k_);
+        t_patches.resize(gbp * k_);
         gather(x, p0, m, t_patches.data());
         a = t_patches.data();
       }
-      sgemm_with(kern, 1, true, false, k_, F, m, 1.f, a, k_, dz + p0 * F, F, b == b0 ? 0.f : 1.f, acc, F);
+      const float beta = b == b0 ? 0.f : 1.f;
+      if (transposed)
+        sgemm_with(kern, 1, true, false, F, k_, m, 1.f, dz + p0 * F, F, a, k_, beta, acc, k_);
+      else
+        sgemm_with(kern, 1, true, false, k_, F, m, 1.f, a, k_, dz + p0 * F, F, beta, acc, F);
     }
   };
   if (threads <= 1) {
@@ -256,8 +284,14 @@ void Conv::backward(const float* x, float* dy, float* dx, size_t rows, bool prea
     });
   }
   float* gw = kernel_.grad.data();
-  std::memcpy(gw, partial_.data(), kf * sizeof(float));
-  for (size_t part = 1; part < parts; ++part) kern.basic.axpy(kf, 1.f, partial_.data() + part * kf, gw);
+  float* sum = partial_.data();
+  for (size_t part = 1; part < parts; ++part) kern.basic.axpy(kf, 1.f, partial_.data() + part * kf, sum);
+  if (transposed) {
+    for (size_t f = 0; f < F; ++f)
+      for (size_t t = 0; t < k_; ++t) gw[t * F + f] = sum[f * k_ + t];
+  } else {
+    std::memcpy(gw, sum, kf * sizeof(float));
+  }
 
   if (!dx) return;
   if (pointwise_) {
@@ -268,12 +302,17 @@ void Conv::backward(const float* x, float* dy, float* dx, size_t rows, bool prea
   // adds all of a sample's contributions, in pixel order).
   std::memset(dx, 0, rows * g_.in_size() * sizeof(float));
   const size_t pix = g_.pixels();
+  // Wᵀ packed once for every block's product (each would pack it again).
+  packed_t_.resize(packed_b_floats(kern, F, k_));
+  pack_b_whole(kern, true, F, k_, kernel_.value().data(), F, packed_t_.data());
   auto input_grad = [&](size_t s0, size_t s1) {
     t_patch_grad.resize(bp * k_);
     for (size_t p0 = s0 * pix; p0 < s1 * pix; p0 += bp) {
       const size_t m = std::min(bp, s1 * pix - p0);
+      GemmEpilogue ep;
+      ep.packed_b = packed_t_.data();
       sgemm_with(kern, 1, false, true, m, k_, F, 1.f, dz + p0 * F, F, kernel_.value().data(), F, 0.f,
-                 t_patch_grad.data(), k_);
+                 t_patch_grad.data(), k_, &ep);
       scatter_add(t_patch_grad.data(), p0, m, dx);
     }
   };

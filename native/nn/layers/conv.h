@@ -33,7 +33,7 @@ class Conv : public Layer {
   const float* preactivation() const override { return act_ == Act::Linear ? nullptr : z_.data(); }
   std::vector<Param*> params() override;
   size_t workspace_bytes() const override {
-    return z_.bytes() + y_.bytes() + dz_.bytes() + packed_.bytes() + partial_.bytes();
+    return z_.bytes() + y_.bytes() + dz_.bytes() + packed_.bytes() + partial_.bytes() + packed_t_.bytes();
   }
 
   Param& kernel() { return kernel_; }
@@ -52,7 +52,8 @@ class Conv : public Layer {
   Act act_;
   Param kernel_, bias_;
   AlignedBuffer z_, y_, dz_;
-  AlignedBuffer partial_;  // per-part weight gradients, reduced in a fixed order
+  AlignedBuffer partial_;   // per-part weight gradients, reduced in a fixed order
+  AlignedBuffer packed_t_;  // Wᵀ packed for the input gradient's products
 
   // Rows [p0, p0 + n) of the patch matrix of `x` (whole batch, pixel index
   // over samples) into dst (n x k_).

@@ -10,6 +10,26 @@ namespace {
 // Samples per thread below which pooling stays on the calling thread (it is
 // bound by memory bandwidth; waking the pool costs more for small batches).
 constexpr size_t kMinParallelValues = 1 << 16;
+
+// One more cell of a max window, for C channels: branch-free on restrict
+// pointers, so that the compiler vectorizes it (the first maximum wins).
+void max_step(const float* __restrict x, float* __restrict y, uint32_t* __restrict arg, uint32_t base, size_t n) {
+  for (size_t c = 0; c < n; ++c) {
+    const float v = x[c], m = y[c];
+    const uint32_t mask = 0u - (uint32_t)(v > m);
+    y[c] = v > m ? v : m;
+    arg[c] = (arg[c] & ~mask) | ((base + (uint32_t)c) & mask);
+  }
+}
+
+void max_step(const float* __restrict x, float* __restrict y, size_t n) {
+  for (size_t c = 0; c < n; ++c) y[c] = x[c] > y[c] ? x[c] : y[c];
+}
+
+void add_step(const float* __restrict x, float* __restrict y, size_t n) {
+  for (size_t c = 0; c < n; ++c) y[c] += x[c];
+}
+
 }  // namespace
 
 void Pool::run(const float* x, size_t s0, size_t s1, float* y, uint32_t* argmax) const {
@@ -37,12 +57,11 @@ void Pool::run(const float* x, size_t s0, size_t s1, float* y, uint32_t* argmax)
               if (ao)
                 for (size_t c = 0; c < C; ++c) ao[c] = (uint32_t)(off + c);
             } else if (mode_ == PoolMode::Average) {
-              for (size_t c = 0; c < C; ++c) yo[c] += xc[c];
+              add_step(xc, yo, C);
             } else if (ao) {
-              for (size_t c = 0; c < C; ++c)
-                if (xc[c] > yo[c]) yo[c] = xc[c], ao[c] = (uint32_t)(off + c);
+              max_step(xc, yo, ao, (uint32_t)off, C);
             } else {
-              for (size_t c = 0; c < C; ++c) yo[c] = xc[c] > yo[c] ? xc[c] : yo[c];
+              max_step(xc, yo, C);
             }
             ++count;
           }
