@@ -246,7 +246,7 @@ describe.skipIf(!HAS_CONV_LAYERS)(
       });
 
     it('sends the max-pooling gradient to the first maximum in window order on exact ties, on every ISA', () => {
-      // A 1x1 convolution with kernel [1, 1] and no bias gives x0 + x1 exactly: (0.5, 0.25), (0.25, 0.5) and
+      // A 1x1 convolution with a kernel of ones and no bias gives x0 + x1 exactly: (0.5, 0.25), (0.25, 0.5) and
       // (0.75, 0) all give 0.75, so which tied cell takes the gradient shows in the kernel's gradient.
       const cells = [
         [0.5, 0.25],
@@ -254,7 +254,6 @@ describe.skipIf(!HAS_CONV_LAYERS)(
         [0.125, 0.125],
         [0.75, 0],
       ];
-      const one = Float32Array.from([1, 1]);
       const stacks: { name: string; input: number[]; pool: LayerSpec; x: number[][] }[] = [
         { name: 'maxPooling2d 2x2', input: [2, 2, 2], pool: { type: 'maxPooling2d', poolSize: [2, 2] }, x: cells },
         {
@@ -278,27 +277,32 @@ describe.skipIf(!HAS_CONV_LAYERS)(
           x: [cells[2]!, ...cells.slice(1), cells[0]!],
         },
       ];
-      for (const t of stacks) {
-        const oneD = t.input.length === 2;
-        const global = t.pool.type.startsWith('global');
-        const stack: Stack = {
-          name: `ties: ${t.name}`,
-          input: t.input,
-          layers: [
-            { type: oneD ? 'conv1d' : 'conv2d', filters: 1, kernelSize: oneD ? [1] : [1, 1], useBias: false },
-            t.pool,
-            ...(global ? [] : [{ type: 'flatten' } as LayerSpec]),
-            { type: 'dense', units: 2 },
-          ],
-          loss: 'meanSquaredError',
-          batch: 1,
-        };
-        const p = prepare(stack, 3, { x: Float32Array.from(t.x.flat()), weights: [one] });
-        for (const isa of ISAS) {
-          const failures = withIsa(isa, () => check(p, `${stack.name} [${isa}]`));
-          expect(failures, failures.join('\n')).toEqual([]);
+      // One filter, and 17 or 40 identical ones (the same ties in every channel: vector lanes and their tails).
+      for (const filters of [1, 17, 40])
+        for (const t of stacks) {
+          const oneD = t.input.length === 2;
+          const global = t.pool.type.startsWith('global');
+          const stack: Stack = {
+            name: `ties: ${t.name}, ${filters} channel(s)`,
+            input: t.input,
+            layers: [
+              { type: oneD ? 'conv1d' : 'conv2d', filters, kernelSize: oneD ? [1] : [1, 1], useBias: false },
+              t.pool,
+              ...(global ? [] : [{ type: 'flatten' } as LayerSpec]),
+              { type: 'dense', units: 2 },
+            ],
+            loss: 'meanSquaredError',
+            batch: 1,
+          };
+          const p = prepare(stack, 3, {
+            x: Float32Array.from(t.x.flat()),
+            weights: [new Float32Array(2 * filters).fill(1)],
+          });
+          for (const isa of ISAS) {
+            const failures = withIsa(isa, () => check(p, `${stack.name} [${isa}]`));
+            expect(failures, failures.join('\n')).toEqual([]);
+          }
         }
-      }
     });
 
     it('predicts one sample at a time, predictAsync and evaluate like the reference, on every ISA', async () => {
