@@ -334,6 +334,13 @@ describe.skipIf(!HAS_CONV_LAYERS)(
           expect(Math.abs(logs.loss! - p.want.loss), `${label}: evaluate loss`).toBeLessThan(
             2e-5 * (1 + Math.abs(p.want.loss)),
           );
+          // In batches of one row: the mean of the rows' losses is the same number.
+          const byRow = withIsa(isa, () =>
+            model.evaluate(nn.tensor(p.x, p.xShape), nn.tensor(p.y, p.yShape), { batchSize: 1 }),
+          );
+          expect(Math.abs(byRow.loss! - p.want.loss), `${label}: evaluate loss, batchSize 1`).toBeLessThan(
+            2e-5 * (1 + Math.abs(p.want.loss)),
+          );
         }
     });
 
