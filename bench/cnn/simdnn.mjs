@@ -19,7 +19,7 @@ export function makeModel(net, init, { optimizer, seed = 1 } = {}) {
       case 'maxPooling2d':
         return nn.layers.maxPooling2d({ poolSize: l.poolSize, ...first });
       case 'flatten':
-        return nn.layers.flatten({ ...first });
+        return i === 0 ? nn.layers.flatten(first) : nn.layers.flatten();
       case 'dense':
         return nn.layers.dense({ units: l.units, activation: l.activation, ...first });
       default:

@@ -45,7 +45,8 @@ export const COMPETITOR_ORDER = [
  * entries(shared): [{ competitor, setting, label, kind, script, params,
  * metric: { key, unit, label, higherIsBetter }, accuracy: bool, note,
  * extraMetrics?: more numeric result fields to summarize (row.extra),
- * flopsPerSample? }], annotate?(rows, shared): fields added to the JSON }.
+ * flopsPerSample?, maxRuns?: fewer runs than the suite's }], annotate?(rows, shared): fields added to
+ * the JSON }.
  * options: { runs, only: competitor names, settings: setting ids, outDir, log }.
  */
 export async function runSuite(
@@ -88,11 +89,13 @@ export async function runSuite(
       params: e.params,
       metrics: [e.metric.key, ...(e.accuracy ? ['accuracy'] : []), ...(e.extraMetrics ?? [])],
       env: e.kind === 'python' ? { OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(e.params.threads) } : {},
+      // An entry may take fewer runs than the suite (a peer that needs a minute for one batch).
+      runs: e.maxRuns !== undefined ? Math.min(e.maxRuns, runsPerFigure) : undefined,
     }));
     const measured = await measureInterleaved(jobs, runsPerFigure, (j, r, res) => {
       const e = group[j];
       log(
-        `[${def.suite}] ${e.competitor} ${e.label}: run ${r + 1}/${runsPerFigure} ${res.error ? `failed: ${res.error}` : `${fmt(res[e.metric.key])} ${e.metric.unit}`}`,
+        `[${def.suite}] ${e.competitor} ${e.label}: run ${r + 1}/${jobs[j].runs ?? runsPerFigure} ${res.error ? `failed: ${res.error}` : `${fmt(res[e.metric.key])} ${e.metric.unit}`}`,
       );
     });
     for (const [j, e] of group.entries()) {
