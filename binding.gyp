@@ -15,7 +15,7 @@
     {
       "target_name": "simdnn",
       "sources": [
-        "<!@(node scripts/gyp-sources.cjs native/napi native/core native/nn)",
+        "<!@(node scripts/gyp-sources.cjs native/napi native/core native/nn native/nn/layers)",
         "native/kernels/dispatch.cc"
       ],
       "dependencies": [

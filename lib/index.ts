@@ -17,7 +17,15 @@ export {
   type History,
   type PredictOptions,
 } from './model.js';
-export { Layer, type DenseOptions, type LayerConfig } from './layers.js';
+export {
+  Layer,
+  type ConvOptions,
+  type DenseOptions,
+  type LayerConfig,
+  type LayerType,
+  type PoolingOptions,
+  type Shape,
+} from './layers.js';
 export * as layers from './layers-public.js';
 export * as optimizers from './optimizers-public.js';
 export * as regularizers from './regularizers-public.js';

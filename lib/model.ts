@@ -2,9 +2,10 @@
  * The sequential model: build, compile, fit (one native job per epoch, off
  * the main thread), evaluate, predict, weights and gradients.
  */
-import { type Callback, type Logs, TerminateOnNaN } from './callbacks.js';
-import { describe, expectedMessage, rangeError, typeError } from './errors.js';
-import { Layer, type LayerConfig } from './layers.js';
+import type { Callback, Logs } from './callbacks.js';
+import { expectedMessage, rangeError, typeError } from './errors.js';
+import { Layer, type LayerConfig, type Shape } from './layers.js';
+import { batchShape, product } from './layers/base.js';
 import {
   LOSSES,
   LOSS_ALIASES,
@@ -18,20 +19,11 @@ import {
 import { native } from './native.js';
 import type { NativeDataset } from './native-types.js';
 import { modelToBufferSync } from './io/buffer.js';
+import { type FitTarget, fitModel } from './training.js';
 import { Optimizer, resolveOptimizer } from './optimizers.js';
-import { ProgressPrinter } from './progress.js';
 import { resolveSeed } from './system.js';
 import { Tensor, outputStorage, toTensor } from './tensor.js';
-import {
-  checkBoolean,
-  checkChoice,
-  checkFunction,
-  checkInteger,
-  checkKnownKeys,
-  checkNumber,
-  checkOptions,
-  isPlainObject,
-} from './validate.js';
+import { checkChoice, checkInteger, checkKnownKeys, checkNumber, checkOptions } from './validate.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type NativeModel = any;
@@ -93,18 +85,14 @@ export class TrainingDivergedError extends Error {
 
 const CATEGORICAL: LossName[] = ['categoricalCrossentropy', 'sparseCategoricalCrossentropy'];
 
-function checkVerbose(v: unknown): 0 | 1 | 2 {
-  if (typeof v !== 'number') throw typeError('0, 1 or 2', 'verbose', v);
-  if (v !== 0 && v !== 1 && v !== 2) throw rangeError('0, 1 or 2', 'verbose', v);
-  return v;
-}
-
 export class Sequential {
   readonly layers: Layer[];
   /** Set to true (from a callback or elsewhere) to stop `fit` after the current batch. */
   private stopFlag = false;
   private nativeModel?: NativeModel;
   private inputSize?: number;
+  private sampleShape?: Shape;
+  private shapesCache?: { input: Shape; output: Shape }[];
   private compileOptions?: { optimizer: Optimizer; loss: LossName; metrics: MetricName[] };
   private training = false;
   /** predictAsync / evaluateAsync jobs of this model not settled yet, and who waits for none to be left. */
@@ -119,15 +107,67 @@ export class Sequential {
     });
     this.layers = [...layers];
     const first = layers[0]?.config;
-    if (first?.inputDim !== undefined) this.inputSize = first.inputDim;
+    const shape = first?.inputShape ?? (first?.inputDim !== undefined ? [first.inputDim] : undefined);
+    if (shape) this.setSampleShape(shape);
+  }
+
+  private setSampleShape(shape: Shape): void {
+    this.sampleShape = [...shape];
+    this.inputSize = product(shape);
+    this.shapesCache = undefined;
+  }
+
+  /** The label of layer i in messages and summary(): its name, or `<type>_<i>`. */
+  layerLabel(i: number): string {
+    const c = this.layers[i]!.config;
+    return c.name ?? `${c.type}_${i}`;
+  }
+
+  /**
+   * The input and output sample shape of every layer, once the input shape is known. Throws a RangeError
+   * naming the first layer that does not fit its input.
+   */
+  layerShapes(): { input: Shape; output: Shape }[] {
+    if (this.shapesCache) return this.shapesCache;
+    if (!this.sampleShape) throw new Error('The model has no input shape yet');
+    const out: { input: Shape; output: Shape }[] = [];
+    let shape = this.sampleShape;
+    this.layers.forEach((l, i) => {
+      if (i > 0 && l.config.inputShape !== undefined)
+        throw new RangeError(
+          `Expected inputShape only on the first layer, but ${this.layerLabel(i)} (layer ${i}) has inputShape [${l.config.inputShape.join(', ')}]`,
+        );
+      const output = l.outputShape(shape, this.layerLabel(i));
+      out.push({ input: shape, output });
+      shape = output;
+    });
+    this.shapesCache = out;
+    return out;
+  }
+
+  /** The shape of one input sample (without the batch dimension), once known: `[features]` or `[h, w, c]`. */
+  get inputShape(): Shape | undefined {
+    return this.sampleShape ? [...this.sampleShape] : undefined;
+  }
+
+  /** The shape of one output sample, once the input shape is known. */
+  get outputShape(): Shape | undefined {
+    if (!this.sampleShape) return undefined;
+    const s = this.layerShapes();
+    return [...(s.length ? s[s.length - 1]!.output : this.sampleShape)];
   }
 
   /** Appends a layer (before the model is built). */
   add(layer: Layer): this {
     if (!(layer instanceof Layer)) throw typeError('a layer from nn.layers', 'layer', layer);
     if (this.nativeModel) throw new Error('Cannot add a layer to a model that is already built');
-    if (this.layers.length === 0 && layer.config.inputDim !== undefined) this.inputSize = layer.config.inputDim;
+    if (this.layers.length === 0) {
+      const c = layer.config;
+      const shape = c.inputShape ?? (c.inputDim !== undefined ? [c.inputDim] : undefined);
+      if (shape) this.setSampleShape(shape);
+    }
     this.layers.push(layer);
+    this.shapesCache = undefined;
     return this;
   }
 
@@ -144,12 +184,10 @@ export class Sequential {
     return this.inputSize;
   }
 
-  /** Number of outputs (the last layer's units), once built. */
+  /** Number of output values per sample, once the input shape is known. */
   get outputDim(): number | undefined {
-    if (this.inputSize === undefined) return undefined;
-    let width = this.inputSize;
-    for (const l of this.layers) if (l.config.type === 'dense') width = l.config.units!;
-    return width;
+    const s = this.outputShape;
+    return s ? product(s) : undefined;
   }
 
   /** Whether the model's weights exist. */
@@ -157,30 +195,39 @@ export class Sequential {
     return this.nativeModel !== undefined;
   }
 
-  /** Builds the weights for `inputDim` features (done automatically on first use). */
-  build(inputDim?: number, seed?: number): this {
+  /**
+   * Builds the weights for samples of `inputShape` (a number of features, or a sample shape such as
+   * `[28, 28, 1]`); done automatically on first use.
+   */
+  build(inputShape?: number | Shape, seed?: number): this {
     if (this.nativeModel) return this;
-    if (inputDim !== undefined) {
-      checkInteger(inputDim, 'inputDim', { min: 1, max: 1 << 24 });
-      if (this.inputSize !== undefined && this.inputSize !== inputDim)
+    if (inputShape !== undefined) {
+      const shape = Array.isArray(inputShape)
+        ? inputShape.map((d, i) => checkInteger(d, `inputShape[${i}]`, { min: 1, max: 1 << 24 }))
+        : [checkInteger(inputShape, 'inputDim', { min: 1, max: 1 << 24 })];
+      if (this.sampleShape !== undefined && batchShape(this.sampleShape) !== batchShape(shape))
         throw rangeError(
-          `data with ${this.inputSize} features (the model's inputDim)`,
+          this.sampleShape.length === 1 && shape.length === 1
+            ? `data with ${this.inputSize} features (the model's inputDim)`
+            : `samples of shape ${batchShape(this.sampleShape)} (the model's input shape)`,
           'x',
-          `data with ${inputDim} features`,
+          shape.length === 1 ? `data with ${shape[0]} features` : `samples of shape ${batchShape(shape)}`,
         );
-      this.inputSize = inputDim;
+      this.setSampleShape(shape);
     }
-    if (this.inputSize === undefined)
+    if (this.sampleShape === undefined)
       throw new Error(
-        'The model has no input size yet: give the first layer an inputDim, call model.build(inputDim), or fit it on data first',
+        'The model has no input size yet: give the first layer an inputDim or inputShape, call model.build(inputShape), or fit it on data first',
       );
-    if (!this.layers.some((l) => l.config.type === 'dense'))
-      throw new Error('The model needs at least one dense layer');
+    if (this.inputSize! > 1 << 30) throw rangeError('samples of at most 2^30 values', 'inputShape', this.sampleShape);
+    const shapes = this.layerShapes();
+    if (!this.layers.some((l) => l.hasWeights))
+      throw new Error('The model needs at least one layer with weights (dense or conv)');
     this.seed = resolveSeed(seed ?? this.seed);
     this.nativeModel = new native.Model({
       inputSize: this.inputSize,
       seed: this.seed,
-      layers: this.layers.map((l) => l.toNative()),
+      layers: this.layers.map((l, i) => l.toNative(shapes[i]!.input)),
     });
     if (this.compileOptions) this.nativeCompile();
     return this;
@@ -250,32 +297,46 @@ export class Sequential {
     return this.compileOptions;
   }
 
-  /** Turns x into [n, inputDim] float32 (building the model from its width if needed). */
+  /**
+   * Turns x into [n, inputDim] float32 over the same data (building the model from the samples' shape if
+   * needed): x is [n, ...inputShape], or a single flat sample.
+   */
   private prepareX(x: unknown, argument = 'x'): Tensor {
     let t = toTensor(x, argument);
+    const shape = this.sampleShape;
     if (t.rank === 1) {
       const d = this.inputSize;
-      t = d !== undefined && d > 1 && t.size === d ? t.reshape([1, d]) : t.reshape([t.size, 1]);
+      if (shape !== undefined && shape.length > 1) {
+        if (t.size === d) t = t.reshape([1, ...shape]); // one sample, flat
+      } else t = d !== undefined && d > 1 && t.size === d ? t.reshape([1, d]) : t.reshape([t.size, 1]);
     }
-    if (t.rank !== 2)
-      throw new RangeError(
-        expectedMessage('a 2-D tensor [samples, features]', argument, `a tensor of shape [${t.shape.join(', ')}]`),
-      );
-    if (t.shape[0] === 0)
-      throw new RangeError(
-        expectedMessage('at least one sample', argument, `a tensor of shape [${t.shape.join(', ')}]`),
-      );
-    const features = t.shape[1]!;
-    if (this.inputSize !== undefined && features !== this.inputSize)
+    const received = `a tensor of shape [${t.shape.join(', ')}]`;
+    if (t.rank < 2)
       throw new RangeError(
         expectedMessage(
-          `samples with ${this.inputSize} features (the model's input size)`,
+          shape && shape.length > 1 ? `a tensor of shape ${batchShape(shape)}` : 'a 2-D tensor [samples, features]',
           argument,
-          `a tensor of shape [${t.shape.join(', ')}]`,
+          received,
         ),
       );
-    if (!this.nativeModel) this.build(features);
-    return t;
+    if (t.shape[0] === 0) throw new RangeError(expectedMessage('at least one sample', argument, received));
+    const sample = t.shape.slice(1);
+    if (shape !== undefined) {
+      if (batchShape(sample) !== batchShape(shape)) {
+        if (shape.length === 1)
+          throw new RangeError(
+            sample.length === 1
+              ? expectedMessage(`samples with ${this.inputSize} features (the model's input size)`, argument, received)
+              : expectedMessage('a 2-D tensor [samples, features]', argument, received),
+          );
+        const first = this.layers.length ? ` (${this.layerLabel(0)} expects ${batchShape(shape)})` : '';
+        throw new RangeError(
+          expectedMessage(`samples of shape ${batchShape(shape)}${first}`, argument, `[${t.shape.join(', ')}]`),
+        );
+      }
+    }
+    if (!this.nativeModel) this.build(sample);
+    return t.rank === 2 ? t : t.reshape([t.shape[0]!, this.inputSize!]);
   }
 
   /** Turns y into the layout the loss needs: class ids [n] for sparse losses, else [n, outputs]. */
@@ -324,111 +385,12 @@ export class Sequential {
     return t;
   }
 
-  /**
-   * Copies the training (and validation) samples into native memory. Up to
-   * about 4 MB in all, everything is copied before fit returns its promise,
-   * so the caller may change or drop its arrays right away. Larger data go in
-   * pieces of about 4 MB with the event loop served in between (a 60,000 x
-   * 784 training set never blocks it for long): such arrays must not be
-   * changed until training starts (onTrainBegin); one detached meanwhile is a
-   * clean TypeError. The finite check runs natively on each piece.
-   */
-  private async datasetsAsync(
-    sets: { x: Tensor; y: Tensor; weights?: Float32Array; names: [string, string]; firstRow?: number }[],
-    checkFinite: boolean,
-  ): Promise<NativeDataset[]> {
-    const pieces: {
-      ds: NativeDataset;
-      part: 0 | 1 | 2;
-      data: Float32Array;
-      length: number;
-      cols: number;
-      name: string;
-      firstRow: number;
-    }[] = [];
-    const datasets = sets.map(({ x, y, weights, names, firstRow = 0 }) => {
-      const n = x.shape[0]!;
-      const xCols = x.shape[1]!;
-      const yCols = y.rank === 1 ? 1 : y.shape[1]!;
-      const ds = new native.Dataset(n, xCols, yCols, weights !== undefined);
-      pieces.push({ ds, part: 0, data: x.data, length: x.data.length, cols: xCols, name: names[0], firstRow });
-      pieces.push({ ds, part: 1, data: y.data, length: y.data.length, cols: yCols, name: names[1], firstRow });
-      if (weights)
-        pieces.push({ ds, part: 2, data: weights, length: weights.length, cols: 1, name: 'sample weights', firstRow });
-      return ds;
-    });
-    const budget = 1 << 20;
-    let sinceYield = 0;
-    for (const { ds, part, data, length, cols, name, firstRow } of pieces) {
-      const n = cols === 0 ? 0 : length / cols;
-      const rowsPerChunk = Math.max(1, Math.floor(budget / Math.max(cols, 1)));
-      for (let row = 0; row < n; row += rowsPerChunk) {
-        if (sinceYield >= budget) {
-          await new Promise((resolve) => setImmediate(resolve));
-          sinceYield = 0;
-        }
-        if (data.length !== length)
-          throw new TypeError(
-            expectedMessage(
-              'an array that stays attached until fit has copied it',
-              name,
-              'an array whose ArrayBuffer was detached (transferred) during the copy',
-            ),
-          );
-        const end = Math.min(n, row + rowsPerChunk);
-        const bad = ds.write(part, row, data.subarray(row * cols, end * cols), checkFinite && part !== 2);
-        sinceYield += (end - row) * cols;
-        if (bad >= 0)
-          throw rangeError(
-            'finite numbers (set checkFinite: false to skip this check)',
-            `${name} (row ${firstRow + row + Math.floor(bad / cols)}, column ${bad % cols})`,
-            data[row * cols + bad],
-          );
-      }
-    }
-    return datasets;
-  }
-
   private dataset(x: Tensor, y: Tensor): NativeDataset {
     const n = x.shape[0]!;
     const ds = new native.Dataset(n, x.shape[1]!, y.rank === 1 ? 1 : y.shape[1]!, false);
     ds.write(0, 0, x.data, false);
     ds.write(1, 0, y.data, false);
     return ds;
-  }
-
-  private sampleWeights(y: Tensor, classWeight: Record<number, number> | undefined): Float32Array | undefined {
-    if (classWeight === undefined) return undefined;
-    if (!isPlainObject(classWeight))
-      throw typeError('an object mapping class ids to weights', 'classWeight', classWeight);
-    const out = this.outputDim!;
-    const table = new Float64Array(Math.max(out, 2)).fill(1);
-    for (const [k, v] of Object.entries(classWeight)) {
-      const id = Number(k);
-      if (!Number.isInteger(id) || id < 0 || id >= table.length)
-        throw new RangeError(
-          expectedMessage(
-            `keys that are class ids from 0 to ${table.length - 1}`,
-            'classWeight',
-            `the key ${JSON.stringify(k)}`,
-          ),
-        );
-      table[id] = checkNumber(v, `classWeight[${k}]`, { min: 0 });
-    }
-    const n = y.shape[0]!;
-    const w = new Float32Array(n);
-    const cols = y.rank === 1 ? 1 : y.shape[1]!;
-    for (let i = 0; i < n; i++) {
-      let cls: number;
-      if (y.rank === 1) cls = y.data[i]!;
-      else if (cols === 1) cls = y.data[i]! > 0.5 ? 1 : 0;
-      else {
-        cls = 0;
-        for (let j = 1; j < cols; j++) if (y.data[i * cols + j]! > y.data[i * cols + cls]!) cls = j;
-      }
-      w[i] = table[cls]!;
-    }
-    return w;
   }
 
   private logsFrom(loss: number, metrics: number[], prefix = ''): Logs {
@@ -444,191 +406,50 @@ export class Sequential {
   /**
    * Trains the model. Each epoch runs natively on the libuv pool (shuffle,
    * gather, forward, loss, backward, regularization, update for every batch);
-   * the event loop stays free. Resolves with the history.
+   * the event loop stays free. Resolves with the history. See lib/training.ts.
    */
   async fit(x: unknown, y: unknown, options: FitOptions = {}): Promise<History> {
-    const o = checkOptions(options, 'options');
-    checkKnownKeys(
-      o,
-      [
-        'epochs',
-        'batchSize',
-        'shuffle',
-        'seed',
-        'verbose',
-        'validationSplit',
-        'validationData',
-        'initialEpoch',
-        'classWeight',
-        'callbacks',
-        'checkFinite',
-      ],
-      'fit options',
-    );
-    if (this.training)
-      throw new Error('This model is already training: concurrent fit calls on one model are not allowed');
-    const c = this.requireCompiled('fit');
-    const epochs = o.epochs === undefined ? 1 : checkInteger(o.epochs, 'epochs', { min: 0, max: 1e9 });
-    const initialEpoch =
-      o.initialEpoch === undefined ? 0 : checkInteger(o.initialEpoch, 'initialEpoch', { min: 0, max: 1e9 });
-    const shuffle = o.shuffle === undefined ? true : checkBoolean(o.shuffle, 'shuffle');
-    const verbose = o.verbose === undefined ? 1 : checkVerbose(o.verbose);
-    const checkFinite = o.checkFinite === undefined ? true : checkBoolean(o.checkFinite, 'checkFinite');
-    const seed = o.seed === undefined ? undefined : checkInteger(o.seed, 'seed', { max: 2 ** 32 - 1 });
-    const callbacks: Callback[] = o.callbacks === undefined ? [] : (o.callbacks as Callback[]);
-    if (!Array.isArray(callbacks)) throw typeError('an array of callbacks', 'callbacks', o.callbacks);
-    callbacks.forEach((cb, i) => {
-      if (!isPlainObject(cb) && (typeof cb !== 'object' || cb === null))
-        throw typeError('a callback object', `callbacks[${i}]`, cb);
-      for (const hook of ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchEnd'] as const)
-        if ((cb as Callback)[hook] !== undefined) checkFunction((cb as Callback)[hook], `callbacks[${i}].${hook}`);
-    });
+    return fitModel(this.fitTarget(), x, y, options);
+  }
 
-    if (seed !== undefined) {
-      // Before the build the seed also drives initialization; afterwards it restarts shuffling and dropout.
-      if (this.nativeModel) this.nativeModel.reseed(seed);
-      else this.seed = seed;
-    }
-    let tx = this.prepareX(x, 'x');
-    let ty = this.prepareY(y, tx.shape[0]!, 'y');
-    let vx: Tensor | undefined;
-    let vy: Tensor | undefined;
-    if (o.validationData !== undefined) {
-      if (!Array.isArray(o.validationData) || o.validationData.length !== 2)
-        throw typeError('an array [xVal, yVal]', 'validationData', o.validationData);
-      vx = this.prepareX(o.validationData[0], 'validationData[0]');
-      vy = this.prepareY(o.validationData[1], vx.shape[0]!, 'validationData[1]');
-    } else if (o.validationSplit !== undefined) {
-      const split = checkNumber(o.validationSplit, 'validationSplit', { min: 0, max: 1, maxExclusive: true });
-      const n = tx.shape[0]!;
-      const nVal = Math.floor(n * split);
-      if (nVal > 0) {
-        if (nVal >= n) throw rangeError('a split that leaves training samples', 'validationSplit', split);
-        vx = tx.slice(n - nVal, n);
-        vy = ty.slice(n - nVal, n);
-        tx = tx.slice(0, n - nVal);
-        ty = ty.slice(0, n - nVal);
-      }
-    }
-    const n = tx.shape[0]!;
-    const batchSize =
-      o.batchSize === undefined
-        ? c.optimizer.fullBatch
-          ? n
-          : Math.min(32, n)
-        : checkInteger(o.batchSize, 'batchSize', { min: 1, max: 2 ** 31 - 1 });
-    const weights = this.sampleWeights(ty, o.classWeight as Record<number, number> | undefined);
-
-    const model = this.model;
-    if (this.training)
-      throw new Error('This model is already training: concurrent fit calls on one model are not allowed');
-    this.training = true;
-    let train: NativeDataset;
-    let val: NativeDataset | undefined;
-    try {
-      // Validation rows split off x are named as rows of x.
-      const split = o.validationData === undefined;
-      const valNames: [string, string] = split ? ['x', 'y'] : ['validationData[0]', 'validationData[1]'];
-      const copies = await this.datasetsAsync(
-        [
-          { x: tx, y: ty, weights, names: ['x', 'y'] },
-          ...(vx && vy ? [{ x: vx, y: vy, names: valNames, firstRow: split ? tx.shape[0]! : 0 }] : []),
-        ],
-        checkFinite,
-      );
-      train = copies[0]!;
-      val = copies[1];
-    } catch (e) {
-      this.training = false;
-      throw e;
-    }
-    const history: History = { epoch: [], history: {} };
-    const printer = new ProgressPrinter(verbose, epochs);
-    const handle = this.trainingHandle();
-    for (const cb of callbacks) cb.model = handle;
-    const batchHooks = callbacks.filter((cb) => typeof cb.onBatchEnd === 'function');
-    const nanStops = callbacks.some((cb) => cb instanceof TerminateOnNaN);
-
-    this.stopFlag = false;
-    try {
-      for (const cb of callbacks) {
-        while (this.jobsInFlight > 0) await this.idle();
-        await cb.onTrainBegin?.({});
-      }
-      for (let epoch = initialEpoch; epoch < epochs && !this.stopFlag; epoch++) {
-        for (const cb of callbacks) {
-          while (this.jobsInFlight > 0) await this.idle();
-          await cb.onEpochBegin?.(epoch, {});
-        }
-        printer.epochBegin(epoch);
-        while (this.jobsInFlight > 0) await this.idle();
-        const batches: number = model.beginEpoch(train, batchSize, shuffle);
-        let outcome: { diverged: boolean; failedBatch: number; failedLoss: number; stopped: boolean };
-        if (batchHooks.length === 0) {
-          outcome = await model.runBatches(train, 0, batches, (b: number, loss: number) =>
-            printer.batch(b, batches, loss),
-          );
-        } else {
-          outcome = { diverged: false, failedBatch: 0, failedLoss: 0, stopped: false };
-          for (let b = 0; b < batches && !this.stopFlag; b++) {
-            const r = await model.runBatches(train, b, b + 1, null);
-            if (r.diverged) {
-              outcome = r;
-              break;
-            }
-            while (this.jobsInFlight > 0) await this.idle();
-            const s = model.epochSummary();
-            printer.batch(b, batches, s.loss);
-            for (const cb of batchHooks) {
-              while (this.jobsInFlight > 0) await this.idle();
-              await cb.onBatchEnd!(b, { batch: b, size: Math.min(batchSize, n - b * batchSize), loss: s.loss });
-            }
-          }
-        }
-        if (outcome.diverged) {
-          const logs = { loss: outcome.failedLoss };
-          for (const cb of batchHooks) {
-            while (this.jobsInFlight > 0) await this.idle();
-            await cb.onBatchEnd!(outcome.failedBatch, logs);
-          }
-          if (nanStops) break;
-          throw new TrainingDivergedError(
-            `Training diverged at epoch ${epoch + 1}, batch ${outcome.failedBatch + 1}: the loss or its gradient is ${
-              Number.isNaN(outcome.failedLoss)
-                ? 'NaN'
-                : Number.isFinite(outcome.failedLoss)
-                  ? 'not finite'
-                  : describe(outcome.failedLoss)
-            }. The weights are the last finite ones, from before that batch. Try a lower learning rate, scaling the inputs, or gradient clipping (clipNorm).`,
-            epoch,
-            outcome.failedBatch,
-            history,
-          );
-        }
-        while (this.jobsInFlight > 0) await this.idle();
-        const s = model.epochSummary();
-        const logs = this.logsFrom(s.loss, s.metrics);
-        if (val) {
-          const v = await model.evaluateAsync(val, Math.max(batchSize, 256));
-          Object.assign(logs, this.logsFrom(v.loss, v.metrics, 'val'));
-        }
-        printer.epochEnd(epoch, logs);
-        for (const cb of callbacks) {
-          while (this.jobsInFlight > 0) await this.idle();
-          await cb.onEpochEnd?.(epoch, logs);
-        }
-        // Recorded after the callbacks, which may add entries (reduceLROnPlateau adds lr), as Keras's History does.
-        history.epoch.push(epoch);
-        for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
-      }
-      for (const cb of callbacks) {
-        while (this.jobsInFlight > 0) await this.idle();
-        await cb.onTrainEnd?.({});
-      }
-    } finally {
-      this.training = false;
-    }
-    return history;
+  /** What the training loop reads and steers of this model. */
+  private fitTarget(): FitTarget {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return {
+      get training() {
+        return self.training;
+      },
+      set training(v: boolean) {
+        self.training = v;
+      },
+      get stopFlag() {
+        return self.stopFlag;
+      },
+      set stopFlag(v: boolean) {
+        self.stopFlag = v;
+      },
+      get built() {
+        return self.nativeModel !== undefined;
+      },
+      get outputDim() {
+        return self.outputDim!;
+      },
+      native: () => self.model,
+      setSeed: (seed: number) => {
+        // Before the build the seed also drives initialization; afterwards it restarts shuffling and dropout.
+        if (self.nativeModel) self.nativeModel.reseed(seed);
+        else self.seed = seed;
+      },
+      requireCompiled: (what: string) => self.requireCompiled(what),
+      prepareX: (x: unknown, argument: string) => self.prepareX(x, argument),
+      prepareY: (y: unknown, n: number, argument: string) => self.prepareY(y, n, argument),
+      logsFrom: (loss: number, metrics: number[], prefix?: string) => self.logsFrom(loss, metrics, prefix),
+      waitIdle: async () => {
+        while (self.jobsInFlight > 0) await self.idle();
+      },
+      handle: () => self.trainingHandle(),
+    };
   }
 
   /**
@@ -734,7 +555,7 @@ export class Sequential {
     checkKnownKeys(o, ['out'], 'predict options');
     const out = o.out === undefined ? undefined : outputStorage(o.out, rows, this.outputDim!, 'options.out');
     // The native call returns `out` when given, else a new array.
-    return new Tensor(this.model.predict(tx.data, rows, out), [rows, this.outputDim!]);
+    return new Tensor(this.model.predict(tx.data, rows, out), [rows, ...this.outputShape!]);
   }
 
   /** Like {@link predict}, off the main thread; x is copied when the call starts. */
@@ -742,7 +563,7 @@ export class Sequential {
     const tx = this.prepareX(x);
     const rows = tx.shape[0]!;
     const out = await this.tracked<Float32Array>(this.model.predictAsync(tx.data, rows));
-    return new Tensor(out, [rows, this.outputDim!]);
+    return new Tensor(out, [rows, ...this.outputShape!]);
   }
 
   /** The loss of the batch (x, y) and its gradient for every weight tensor, in the order of getWeights(). Regularization included. */
@@ -783,33 +604,23 @@ export class Sequential {
 
   /** Shapes of the weight tensors, in the order of getWeights(). */
   weightShapes(): number[][] {
-    if (this.inputSize === undefined) throw new Error('The model has no input size yet');
-    const shapes: number[][] = [];
-    let width = this.inputSize;
-    for (const l of this.layers) {
-      if (l.config.type !== 'dense') continue;
-      shapes.push([width, l.config.units!]);
-      if (l.config.useBias !== false) shapes.push([l.config.units!]);
-      width = l.config.units!;
-    }
-    return shapes;
+    if (this.sampleShape === undefined) throw new Error('The model has no input size yet');
+    const shapes = this.layerShapes();
+    return this.layers.flatMap((l, i) => l.weights(shapes[i]!.input).map((w) => w.shape));
   }
 
   /** A table of layers, output shapes and parameter counts (also printed unless `print` is false). */
   summary(print = true): string {
     const rows: string[][] = [['Layer (type)', 'Output shape', 'Param #']];
-    let width = this.inputSize;
+    const shapes = this.sampleShape ? this.layerShapes() : undefined;
     let total = 0;
     this.layers.forEach((l, i) => {
-      const c = l.config;
-      let params = 0;
-      if (c.type === 'dense') {
-        params = width === undefined ? NaN : width * c.units! + (c.useBias === false ? 0 : c.units!);
-        width = c.units!;
-      }
+      const params = shapes ? l.weights(shapes[i]!.input).reduce((a, w) => a + product(w.shape), 0) : NaN;
       total += params;
-      const name = `${c.name ?? `${c.type}_${i}`} (${c.type}${c.activation && c.type === 'dense' && c.activation !== 'linear' ? `, ${c.activation}` : ''})`;
-      rows.push([name, `[null, ${width ?? '?'}]`, Number.isNaN(params) ? '?' : String(params)]);
+      const detail = l.kind.detail?.(l.config) ?? '';
+      const name = `${this.layerLabel(i)} (${l.config.type}${detail ? `, ${detail}` : ''})`;
+      const out = shapes ? `[null, ${shapes[i]!.output.join(', ')}]` : '[null, ?]';
+      rows.push([name, out, Number.isNaN(params) ? '?' : String(params)]);
     });
     const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)) + 2);
     const line = (r: string[]) => r.map((cell, j) => cell.padEnd(widths[j]!)).join('');
@@ -830,12 +641,14 @@ export class Sequential {
   /** The model description (layers and compile settings), as saved with the weights. */
   toJSON(): {
     inputDim?: number;
+    inputShape?: Shape;
     layers: LayerConfig[];
     compile?: { optimizer: unknown; loss: LossName; metrics: MetricName[] };
   } {
     const c = this.compileOptions;
     return {
       inputDim: this.inputSize,
+      inputShape: this.inputShape,
       layers: this.layers.map((l) => l.toJSON()),
       compile: c ? { optimizer: c.optimizer.toJSON(), loss: c.loss, metrics: c.metrics } : undefined,
     };

@@ -395,7 +395,7 @@ const rows: Row[] = [
     'dense: inputShape of two dimensions',
     () => nn.layers.dense({ units: 2, inputShape: [2, 3] }),
     RangeError,
-    'Expected a shape of one dimension, [features] for inputShape, but received [2, 3]',
+    'Expected a shape of one dimension, [features] (a dense layer takes flat samples: put nn.layers.flatten({ inputShape }) first) for inputShape, but received [2, 3]',
   ],
   [
     'dense: inputShape a number',
@@ -865,13 +865,13 @@ const rows: Row[] = [
     'build: no input size',
     () => nn.sequential([nn.layers.dense({ units: 2 })]).build(),
     Error,
-    'The model has no input size yet: give the first layer an inputDim, call model.build(inputDim), or fit it on data first',
+    'The model has no input size yet: give the first layer an inputDim or inputShape, call model.build(inputShape), or fit it on data first',
   ],
   [
-    'build: no dense layer',
+    'build: no layer with weights',
     () => nn.sequential([nn.layers.dropout({ rate: 0.5 })]).build(3),
     Error,
-    'The model needs at least one dense layer',
+    'The model needs at least one layer with weights (dense or conv)',
   ],
   [
     'build: units too large for memory',
@@ -883,7 +883,7 @@ const rows: Row[] = [
     'getWeights: no input size',
     () => nn.sequential([nn.layers.dense({ units: 2 })]).getWeights(),
     Error,
-    'The model has no input size yet: give the first layer an inputDim, call model.build(inputDim), or fit it on data first',
+    'The model has no input size yet: give the first layer an inputDim or inputShape, call model.build(inputShape), or fit it on data first',
   ],
   // model.compile
   [
@@ -1317,10 +1317,10 @@ const rows: Row[] = [
     'Expected a 2-D tensor [samples, features] for x, but received a tensor of shape [1, 2, 4]',
   ],
   [
-    'predict: no input size and no dense layer',
+    'predict: no input size and no layer with weights',
     () => nn.sequential([nn.layers.dropout({ rate: 0.1 })]).predict([[1, 2]]),
     Error,
-    'The model needs at least one dense layer',
+    'The model needs at least one layer with weights (dense or conv)',
   ],
   [
     'async predictAsync: x with the wrong number of features',
@@ -1335,10 +1335,10 @@ const rows: Row[] = [
     'Expected a Tensor, a Float32Array or an array of numbers for x, but received undefined',
   ],
   [
-    'async predictAsync: no input size and no dense layer',
+    'async predictAsync: no input size and no layer with weights',
     () => nn.sequential([nn.layers.activation({ activation: 'relu' })]).predictAsync([[1]]),
     Error,
-    'The model needs at least one dense layer',
+    'The model needs at least one layer with weights (dense or conv)',
   ],
   // model.setWeights / computeGradients / learningRate
   [

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
 import { describe, expectedMessage } from '../errors.js';
-import type { LayerConfig } from '../layers.js';
+import { Layer, type LayerConfig, type Shape } from '../layers.js';
 import type { Sequential } from '../model.js';
 
 export const FORMAT = 'simdnn';
@@ -50,6 +50,8 @@ export interface OptimizerManifest {
 }
 export interface ModelDescription {
   inputDim?: number;
+  /** The sample shape (absent in files written before convolution layers: then `[inputDim]`). */
+  inputShape?: Shape;
   layers: LayerConfig[];
   compile?: {
     optimizer: { name: string; config: Record<string, unknown>; schedule?: unknown };
@@ -103,29 +105,26 @@ export function readFloats(bytes: Uint8Array, offset: number, length: number): F
   return out;
 }
 
-/** Weight tensor names: `<layer name or dense_<i>>/kernel` and `/bias`, in getWeights() order. */
-export function weightNames(layers: readonly LayerConfig[]): string[] {
-  const names: string[] = [];
-  layers.forEach((l, i) => {
-    if (l.type !== 'dense') return;
-    const base = l.name ?? `dense_${i}`;
-    names.push(`${base}/kernel`);
-    if (l.useBias !== false) names.push(`${base}/bias`);
-  });
-  return names;
+/** Weight tensor names: `<layer name or <type>_<i>>/kernel` (and `/bias`, ...), in getWeights() order. */
+export function weightNames(layers: readonly LayerConfig[], inputShape: Shape): string[] {
+  return layerWeights(layers, inputShape).map((w) => w.name);
 }
 
-/** The weight shapes a layer list implies for `inputDim` inputs (the same rule as Sequential.weightShapes). */
-export function impliedShapes(layers: readonly LayerConfig[], inputDim: number): number[][] {
-  const shapes: number[][] = [];
-  let width = inputDim;
-  for (const l of layers) {
-    if (l.type !== 'dense') continue;
-    shapes.push([width, l.units!]);
-    if (l.useBias !== false) shapes.push([l.units!]);
-    width = l.units!;
-  }
-  return shapes;
+/** The weight shapes a layer list implies for samples of `inputShape` (the same rule as Sequential.weightShapes). */
+export function impliedShapes(layers: readonly LayerConfig[], inputShape: Shape): number[][] {
+  return layerWeights(layers, inputShape).map((w) => w.shape);
+}
+
+function layerWeights(layers: readonly LayerConfig[], inputShape: Shape): { name: string; shape: number[] }[] {
+  const out: { name: string; shape: number[] }[] = [];
+  let shape = inputShape;
+  layers.forEach((c, i) => {
+    const l = new Layer(c);
+    const label = c.name ?? `${c.type}_${i}`;
+    for (const w of l.weights(shape)) out.push({ name: `${label}/${w.name}`, shape: w.shape });
+    shape = l.outputShape(shape, label);
+  });
+  return out;
 }
 
 /** The description and the binary (weights, then optimizer slots) of a model. */
@@ -133,7 +132,7 @@ export function encodeModel(model: Sequential, includeOptimizer = true): { manif
   const weights = model.getWeights(); // builds the model if needed
   const shapes = model.weightShapes();
   const description = model.toJSON() as ModelDescription;
-  const names = weightNames(description.layers);
+  const names = weightNames(description.layers, model.inputShape!);
   const state = includeOptimizer ? model.getOptimizerState() : null;
   let total = 0;
   const entries: WeightEntry[] = weights.map((w, i) => {
@@ -248,6 +247,18 @@ export function validateManifest(parsed: unknown, file: string): ModelManifest {
   const inputDim = model.inputDim;
   if (typeof inputDim !== 'number' || !Number.isInteger(inputDim) || inputDim < 1 || inputDim > 1 << 24)
     throw bad('model.inputDim', 'an integer from 1 to 16777216', inputDim);
+  if (model.inputShape !== undefined) {
+    const shape = model.inputShape;
+    if (
+      !Array.isArray(shape) ||
+      shape.length === 0 ||
+      shape.length > 8 ||
+      !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1 && d <= 1 << 24)
+    )
+      throw bad('model.inputShape', 'an array of 1 to 8 positive integers', shape);
+    if (shape.reduce((a: number, b: number) => a * b, 1) !== inputDim)
+      throw bad('model.inputShape', `a shape of ${inputDim} values (model.inputDim)`, shape);
+  }
   if (model.compile !== undefined) {
     const c = model.compile;
     if (!isObject(c)) throw bad('model.compile', 'an object', c);

@@ -44,7 +44,7 @@ export function onnxBytes(model: Sequential): Uint8Array {
   const description = model.toJSON();
   // Initializer names must be unique in the graph: repeated layer names get a suffix.
   const seen = new Set<string>(['input', 'output']);
-  const names = weightNames(description.layers).map((n, i) => {
+  const names = weightNames(description.layers, model.inputShape!).map((n, i) => {
     const unique = seen.has(n) ? `${n}_${i}` : n;
     seen.add(unique);
     return unique;

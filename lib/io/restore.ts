@@ -26,17 +26,24 @@ export function restoreModel(manifest: ModelManifest, binary: Uint8Array, file: 
   const layers = d.layers.map((c, i) =>
     withContext(`Invalid layer ${i} in ${file}`, () => layerFromJSON(c as LayerConfig)),
   );
-  const inputDim = d.inputDim!;
-  const first = layers[0]!.config.inputDim;
-  if (first !== undefined && first !== inputDim)
-    throw formatError(`the inputDim of the first layer (${first})`, `"model.inputDim" in ${file}`, String(inputDim));
-  if (!layers.some((l) => l.config.type === 'dense'))
-    throw formatError('at least one dense layer', `"model.layers" in ${file}`, 'none');
+  const inputShape = d.inputShape ?? [d.inputDim!];
+  const c0 = layers[0]!.config;
+  const first = c0.inputShape ?? (c0.inputDim !== undefined ? [c0.inputDim] : undefined);
+  if (first !== undefined && first.join(',') !== inputShape.join(','))
+    throw formatError(
+      `the input shape of the first layer ([${first.join(', ')}])`,
+      `"model.inputShape" in ${file}`,
+      `[${inputShape.join(', ')}]`,
+    );
+  if (!layers.some((l) => l.hasWeights))
+    throw formatError('at least one layer with weights', `"model.layers" in ${file}`, 'none');
 
   // Shapes from the description must match the manifest before anything is allocated.
-  const shapes = impliedShapes(
-    layers.map((l) => l.config),
-    inputDim,
+  const shapes = withContext(`Invalid layers in ${file}`, () =>
+    impliedShapes(
+      layers.map((l) => l.config),
+      inputShape,
+    ),
   );
   if (shapes.length !== manifest.weights.length)
     throw formatError(
@@ -55,7 +62,7 @@ export function restoreModel(manifest: ModelManifest, binary: Uint8Array, file: 
   });
 
   const model = new Sequential(layers);
-  withContext(`Invalid model in ${file}`, () => model.build(inputDim));
+  withContext(`Invalid model in ${file}`, () => model.build(inputShape));
   if (d.compile) {
     const c = d.compile;
     withContext(`Invalid compile settings in ${file}`, () =>

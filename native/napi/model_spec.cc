@@ -66,7 +66,7 @@ ModelSpec parse_model_spec(Napi::Object o) {
     if (!item.IsObject()) throw Napi::TypeError::New(o.Env(), "Expected an object for each layer");
     Napi::Object l = item.As<Napi::Object>();
     LayerSpec s;
-    s.type = (LayerType)choice(l, "type", 0, 3);
+    s.type = (LayerType)choice(l, "type", 0, kLayerTypeCount);
     s.units = count(l, "units", 0, (size_t)1 << 30);
     s.use_bias = flag(l, "useBias", true);
     s.act = (Act)choice(l, "activation", 0, kActCount);
@@ -77,6 +77,23 @@ ModelSpec parse_model_spec(Napi::Object o) {
     s.bias_reg = {(float)num(l, "biasL1", 0), (float)num(l, "biasL2", 0)};
     if (s.kernel_reg.l1 < 0 || s.kernel_reg.l2 < 0 || s.bias_reg.l1 < 0 || s.bias_reg.l2 < 0)
       throw Napi::RangeError::New(o.Env(), "Expected non-negative regularization factors");
+    Napi::Value gv = l.Get("window");
+    if (gv.IsObject()) {
+      Napi::Object g = gv.As<Napi::Object>();
+      const size_t big = (size_t)1 << 30;
+      s.geom.in_h = count(g, "inH", 1, big);
+      s.geom.in_w = count(g, "inW", 1, big);
+      s.geom.in_c = count(g, "inC", 1, big);
+      s.geom.k_h = count(g, "kH", 1, big);
+      s.geom.k_w = count(g, "kW", 1, big);
+      s.geom.s_h = count(g, "sH", 1, big);
+      s.geom.s_w = count(g, "sW", 1, big);
+      s.geom.d_h = count(g, "dH", 1, big);
+      s.geom.d_w = count(g, "dW", 1, big);
+      s.geom.same = flag(g, "same", false);
+    } else if (!gv.IsUndefined()) {
+      throw Napi::TypeError::New(o.Env(), "Expected an object for window");
+    }
     spec.layers.push_back(s);
   }
   return spec;

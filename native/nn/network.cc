@@ -9,9 +9,8 @@
 
 #include "core/ranges.h"
 #include "core/threadpool.h"
-#include "dense.h"
 #include "kernels/kernels.h"
-#include "simple_layers.h"
+#include "layers/registry.h"
 
 namespace simdnn {
 
@@ -33,43 +32,22 @@ Network::Network(size_t input_size, const std::vector<LayerSpec>& specs, uint64_
   // held twice (value and gradient).
   size_t width = input_size, total = 0;
   for (size_t i = 0; i < specs.size(); ++i) {
-    if (specs[i].type != LayerType::Dense || specs[i].units == 0) continue;
-    if (width > ((size_t)1 << 40) / specs[i].units)
+    if ((specs[i].type == LayerType::Dense || specs[i].type == LayerType::Conv) && specs[i].units == 0)
+      throw std::invalid_argument("layer " + std::to_string(i) + ": units must be at least 1");
+    const size_t w = layer_weights(specs[i], width, i);
+    if (specs[i].type == LayerType::Dense && specs[i].units && width > ((size_t)1 << 40) / specs[i].units)
       throw std::length_error("Expected a kernel of at most 2^40 weights for layer " + std::to_string(i) +
                               ", but received " + std::to_string(width) + " x " + std::to_string(specs[i].units));
-    total = std::min<size_t>(total + (width + 1) * specs[i].units, (size_t)1 << 50);  // saturates, no overflow
-    width = specs[i].units;
+    total = std::min<size_t>(total + w, (size_t)1 << 50);  // saturates, no overflow
+    width = layer_output_width(specs[i], width, i);
+    if (width == 0 || width > ((size_t)1 << 40))
+      throw std::length_error("layer " + std::to_string(i) + ": the output of a sample is too large");
   }
   check_fits_in_memory(total * 2 * sizeof(float), "the weights and gradients of this model");
   width = input_size;
   for (size_t i = 0; i < specs.size(); ++i) {
-    const LayerSpec& s = specs[i];
-    switch (s.type) {
-      case LayerType::Dense: {
-        if (s.units == 0) throw std::invalid_argument("layer " + std::to_string(i) + ": units must be at least 1");
-        if (width > ((size_t)1 << 40) / s.units)
-          throw std::length_error("layer " + std::to_string(i) + ": the kernel is too large");
-        auto d = std::make_unique<Dense>(width, s.units, s.use_bias, s.act);
-        d->init(s.kernel_init, s.bias_init, rng_);
-        d->kernel().l1 = s.kernel_reg.l1;
-        d->kernel().l2 = s.kernel_reg.l2;
-        if (s.use_bias) {
-          d->bias().l1 = s.bias_reg.l1;
-          d->bias().l2 = s.bias_reg.l2;
-        }
-        width = s.units;
-        layers_.push_back(std::move(d));
-        break;
-      }
-      case LayerType::Dropout:
-        if (!(s.rate >= 0.f && s.rate < 1.f))
-          throw std::invalid_argument("layer " + std::to_string(i) + ": the dropout rate must be in [0, 1)");
-        layers_.push_back(std::make_unique<Dropout>(width, s.rate));
-        break;
-      case LayerType::Activation:
-        layers_.push_back(std::make_unique<Activation>(width, s.act));
-        break;
-    }
+    layers_.push_back(make_layer(specs[i], width, i, rng_));
+    width = layers_.back()->output_size();
   }
   for (auto& l : layers_)
     for (Param* p : l->params()) params_.push_back(p);

@@ -10,22 +10,35 @@
 #include "core/optimizer.h"
 #include "init.h"
 #include "layer.h"
+#include "layers/geometry.h"
 #include "metrics.h"
 #include "rng.h"
 
 namespace simdnn {
 
-enum class LayerType : int { Dense = 0, Dropout, Activation };
+enum class LayerType : int {
+  Dense = 0,
+  Dropout,
+  Activation,
+  Conv,
+  MaxPool,
+  AveragePool,
+  GlobalAveragePool,
+  GlobalMaxPool,
+  Reshape,
+};
+constexpr int kLayerTypeCount = 9;
 
 struct LayerSpec {
   LayerType type = LayerType::Dense;
-  size_t units = 0;  // dense
+  size_t units = 0;  // dense: units; conv: filters; reshape: the output width (0: unchecked)
   bool use_bias = true;
   Act act = Act::Linear;  // dense, activation
   float rate = 0.f;       // dropout
   InitSpec kernel_init{Init::GlorotUniform, 0, 0};
   InitSpec bias_init{Init::Zeros, 0, 0};
   Regularizer kernel_reg, bias_reg;
+  WindowGeometry geom;  // conv and pooling: the input sample and the window
 };
 
 class Network {

@@ -1,6 +1,6 @@
 // Layers without parameters: a standalone activation and inverted dropout.
 #pragma once
-#include "layer.h"
+#include "nn/layer.h"
 
 namespace simdnn {
 
@@ -43,6 +43,26 @@ class Dropout : public Layer {
   float rate_;
   bool last_training_ = false;
   AlignedBuffer y_, mask_;
+};
+
+}  // namespace simdnn
+
+namespace simdnn {
+
+// Flatten and reshape: the data of a batch is one row-major block whatever
+// the sample's shape, so both are the identity on it.
+class Reshape : public Layer {
+ public:
+  explicit Reshape(size_t size) : size_(size) {}
+  const char* type() const override { return "reshape"; }
+  size_t input_size() const override { return size_; }
+  size_t output_size() const override { return size_; }
+  const float* forward(const float* x, size_t, Pass, Rng&) override { return x; }
+  void backward(const float* x, float* dy, float* dx, size_t rows, bool preact) override;
+  const float* predict_rows(const float* x, size_t, float*) const override { return x; }
+
+ private:
+  size_t size_;
 };
 
 }  // namespace simdnn

@@ -1,4 +1,4 @@
-#include "simple_layers.h"
+#include "simple.h"
 
 #include <cstring>
 
@@ -60,6 +60,14 @@ void Dropout::backward(const float*, float* dy, float* dx, size_t rows, bool) {
   }
   const float* m = mask_.data();
   for (size_t i = 0; i < n; ++i) dx[i] = dy[i] * m[i];
+}
+
+}  // namespace simdnn
+
+namespace simdnn {
+
+void Reshape::backward(const float*, float* dy, float* dx, size_t rows, bool) {
+  if (dx && dx != dy) std::memcpy(dx, dy, rows * size_ * sizeof(float));
 }
 
 }  // namespace simdnn

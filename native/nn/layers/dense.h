@@ -3,8 +3,8 @@
 // the transposed products dW = xᵀ·δ and dx = δ·Wᵀ.
 #pragma once
 #include "core/gemm.h"
-#include "init.h"
-#include "layer.h"
+#include "nn/init.h"
+#include "nn/layer.h"
 
 namespace simdnn {
 struct Kernels;
