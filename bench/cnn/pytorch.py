@@ -178,14 +178,15 @@ def run_train(p, init, channels_last):
     x = to_nchw(xs, n, shape)
     batch = p["batchSize"]
     gen = torch.Generator().manual_seed(p.get("run", 0) + 1)
+    # Memory: from here (data loaded, in tensors) to the end of training, warm-up included.
+    rss_at_start = reset_peak_rss()
     warm = p.get("warmupBatches", 0) * batch
     if warm > 0:
         m = make(p, init, channels_last)
         train_epochs(m, torch.optim.Adam(m.parameters(), lr=p["lr"]), x[:warm], y[:warm], batch, 1, gen, channels_last)
         del m
-    times, peaks, starts = [], [], []
+    times, peaks = [], []
     for _ in range(p.get("repeats") or 1):
-        starts.append(reset_peak_rss())
         model = make(p, init, channels_last)
         opt = torch.optim.Adam(model.parameters(), lr=p["lr"])
         t0 = time.perf_counter()
@@ -209,7 +210,7 @@ def run_train(p, init, channels_last):
         "accuracy": accuracy,
         "testSamples": test_samples,
         "peakRssMiB": max(peaks) if None not in peaks else None,
-        "rssAtStartMiB": starts[peaks.index(max(peaks))] if None not in peaks + starts else None,
+        "rssAtStartMiB": rss_at_start,
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
     }

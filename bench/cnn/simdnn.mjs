@@ -39,23 +39,17 @@ async function train(p) {
   const x = nn.tensor(train.x, [train.n, ...shape]);
   const y = nn.tensor(Float32Array.from(train.y));
   const make = () => makeModel(p.net, init, { optimizer: nn.optimizers.adam({ learningRate: p.lr }), seed: p.run + 1 });
+  // Memory: from here (data loaded, in simdnn tensors) to the end of training, warm-up included.
+  const rssAtStart = resetPeakRss();
   if (p.warmupBatches > 0) {
     const m = Math.min(train.n, p.warmupBatches * p.batchSize);
     await make().fit(x.slice(0, m), y.slice(0, m), { epochs: 1, batchSize: p.batchSize, verbose: 0 });
   }
-  const starts = [];
   const peaks = [];
-  const { model, seconds, times } = await timedTraining(
-    p,
-    () => {
-      starts.push(resetPeakRss());
-      return make();
-    },
-    async (model) => {
-      await model.fit(x, y, { epochs: p.epochs, batchSize: p.batchSize, shuffle: true, seed: p.run + 1, verbose: 0 });
-      peaks.push(peakRss());
-    },
-  );
+  const { model, seconds, times } = await timedTraining(p, make, async (model) => {
+    await model.fit(x, y, { epochs: p.epochs, batchSize: p.batchSize, shuffle: true, seed: p.run + 1, verbose: 0 });
+    peaks.push(peakRss());
+  });
   let accuracy = null;
   if (test) {
     const probs = await predictInChunks(
@@ -66,14 +60,13 @@ async function train(p) {
     );
     accuracy = accuracyOf(probs, test.y, d.classes);
   }
-  const worst = peaks.indexOf(Math.max(...peaks));
   return trainResult(p, {
     samples: train.n * p.epochs,
     seconds,
     times,
     accuracy,
     testSamples: test?.n,
-    extra: { isa: nn.info().isa, peakRssMiB: peaks[worst] ?? null, rssAtStartMiB: starts[worst] ?? null },
+    extra: { isa: nn.info().isa, peakRssMiB: peaks.length ? Math.max(...peaks) : null, rssAtStartMiB: rssAtStart },
   });
 }
 

@@ -50,24 +50,18 @@ export async function trainTfjsCnn(backend, p) {
   };
   // Warm-up: p.warmupSamples samples in one batch (the cpu backend trains about a sample per second here), or
   // p.warmupBatches full batches.
+  // Memory: from here (data loaded, in tf tensors) to the end of training, warm-up included.
+  const rssAtStart = resetPeakRss();
   const warm = p.warmupSamples ?? p.warmupBatches * p.batchSize;
   if (warm > 0) {
     const m = Math.min(train.n, warm);
     await make().fit(x.slice(0, m), y.slice(0, m), { epochs: 1, batchSize: Math.min(m, p.batchSize), verbose: 0 });
   }
-  const starts = [];
   const peaks = [];
-  const { model, seconds, times } = await timedTraining(
-    p,
-    () => {
-      starts.push(resetPeakRss());
-      return make();
-    },
-    async (model) => {
-      await model.fit(x, y, { epochs: p.epochs, batchSize: p.batchSize, shuffle: true, verbose: 0 });
-      peaks.push(peakRss());
-    },
-  );
+  const { model, seconds, times } = await timedTraining(p, make, async (model) => {
+    await model.fit(x, y, { epochs: p.epochs, batchSize: p.batchSize, shuffle: true, verbose: 0 });
+    peaks.push(peakRss());
+  });
   let accuracy = null;
   if (test) {
     const probs = await predictInChunks(test.x, test.n, d.classes, (xs, rows) =>
@@ -75,13 +69,16 @@ export async function trainTfjsCnn(backend, p) {
     );
     accuracy = accuracyOf(probs, test.y, d.classes);
   }
-  const worst = peaks.indexOf(Math.max(...peaks));
   return trainResult(p, {
     samples: train.n * p.epochs,
     seconds,
     times,
     accuracy,
     testSamples: test?.n,
-    extra: { ...(await backendInfo(tf)), peakRssMiB: peaks[worst] ?? null, rssAtStartMiB: starts[worst] ?? null },
+    extra: {
+      ...(await backendInfo(tf)),
+      peakRssMiB: peaks.length ? Math.max(...peaks) : null,
+      rssAtStartMiB: rssAtStart,
+    },
   });
 }
