@@ -1,6 +1,15 @@
 /**
  * model.exportOnnx(file): an ONNX model (IR version 8, opset 17) of the
- * inference graph. Input `input` [batch, inputDim] float32, output `output`.
+ * inference graph. Input `input` [batch, ...inputShape] float32 (channels
+ * last, as the model takes it), output `output` [batch, ...outputShape].
+ * Convolution and pooling run in ONNX's NCHW: the graph transposes to it
+ * before the first such layer and back to channels last before a layer that
+ * needs the (h, w, c) order (flatten, reshape, dense, the output), so the
+ * file computes exactly what the model does. A conv kernel [kh, kw, in, f] is
+ * written as ONNX's [f, in, kh, kw]; 'same' padding as explicit pads
+ * (TensorFlow's rule: the smaller half before); average pooling does not
+ * count padded cells (count_include_pad 0); global pooling is followed by a
+ * Flatten.
  * Each dense layer is a Gemm (initializers as little-endian raw_data), its
  * activation the matching ONNX operator: Relu, LeakyRelu (alpha 0.01),
  * Elu (alpha 1), Sigmoid, Tanh, Softmax (axis -1), Softplus; gelu is written
@@ -22,7 +31,7 @@ interface Node {
   input: string[];
   output: string[];
   name: string;
-  attribute?: { name: string; type: number; f?: number; i?: number }[];
+  attribute?: { name: string; type: number; f?: number; i?: number; ints?: number[] }[];
 }
 interface Initializer {
   name: string;
@@ -37,6 +46,34 @@ function floatTensor(name: string, dims: number[], values: Float32Array): Initia
   return { name, dims, dataType: TensorDataType.FLOAT, rawData: raw };
 }
 
+function int64Tensor(name: string, values: number[]): Initializer {
+  const raw = Buffer.alloc(8 * values.length);
+  values.forEach((v, i) => raw.writeBigInt64LE(BigInt(v), 8 * i));
+  return { name, dims: [values.length], dataType: TensorDataType.INT64, rawData: raw };
+}
+
+/** A conv kernel [kh, kw, in, f] (conv1d [k, in, f]) as ONNX's [f, in, kh, kw] ([f, in, k]). */
+function convKernelToOnnx(w: Float32Array, shape: number[]): Float32Array {
+  const spatial = shape.slice(0, -2);
+  const inC = shape[shape.length - 2]!;
+  const f = shape[shape.length - 1]!;
+  const taps = spatial.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(w.length);
+  for (let t = 0; t < taps; t++)
+    for (let c = 0; c < inC; c++) for (let o = 0; o < f; o++) out[(o * inC + c) * taps + t] = w[(t * inC + c) * f + o]!;
+  return out;
+}
+
+/** ONNX pads [begin..., end...] for a window, by TensorFlow's rule. */
+function windowPads(input: number[], kernel: number[], strides: number[], dilation: number[], same: boolean): number[] {
+  if (!same) return [...input.map(() => 0), ...input.map(() => 0)];
+  const total = input.map((d, i) => {
+    const out = Math.ceil(d / strides[i]!);
+    return Math.max((out - 1) * strides[i]! + (kernel[i]! - 1) * dilation[i]! + 1 - d, 0);
+  });
+  return [...total.map((t) => Math.floor(t / 2)), ...total.map((t) => t - Math.floor(t / 2))];
+}
+
 /** The ONNX ModelProto bytes of `model`'s inference graph. */
 export function onnxBytes(model: Sequential): Uint8Array {
   const weights = model.getWeights(); // builds the model if needed
@@ -49,7 +86,6 @@ export function onnxBytes(model: Sequential): Uint8Array {
     seen.add(unique);
     return unique;
   });
-  const inputDim = model.inputDim!;
   const nodes: Node[] = [];
   const initializers: Initializer[] = [];
   let current = 'input';
@@ -117,28 +153,163 @@ export function onnxBytes(model: Sequential): Uint8Array {
     current = out;
   };
 
+  // The current tensor's layout: channels last (as the model's data) or channels first (NCHW, for Conv
+  // and the pooling operators), and its sample rank.
+  const layerShapes = model.layerShapes();
+  let channelsFirst = false;
+  let currentShape: number[] = model.inputShape!;
+  const rank = () => 1 + currentShape.length;
+  const transpose = (perm: number[], base: string) => {
+    const out = fresh(`${base}_transpose`);
+    nodes.push({
+      opType: 'Transpose',
+      input: [current],
+      output: [out],
+      name: fresh(`${base}/Transpose`),
+      attribute: [{ name: 'perm', type: AttributeType.INTS, ints: perm }],
+    });
+    current = out;
+  };
+  const toChannelsFirst = (base: string) => {
+    if (channelsFirst) return;
+    const r = rank();
+    transpose([0, r - 1, ...Array.from({ length: r - 2 }, (_, k) => k + 1)], base);
+    channelsFirst = true;
+  };
+  const toChannelsLast = (base: string) => {
+    if (!channelsFirst) return;
+    const r = rank();
+    transpose([0, ...Array.from({ length: r - 2 }, (_, k) => k + 2), 1], base);
+    channelsFirst = false;
+  };
+  const ints = (name: string, v: number[]) => ({ name, type: AttributeType.INTS, ints: v });
+  const int = (name: string, v: number) => ({ name, type: AttributeType.INT, i: v });
+  const op = (opType: string, inputs: string[], base: string, attribute?: Node['attribute']) => {
+    const out = fresh(`${base}_${opType.toLowerCase()}`);
+    nodes.push({
+      opType,
+      input: inputs,
+      output: [out],
+      name: fresh(`${base}/${opType}`),
+      ...(attribute ? { attribute } : {}),
+    });
+    current = out;
+  };
+
   description.layers.forEach((l, i) => {
     const base = l.name ?? `${l.type}_${i}`;
-    if (l.type === 'dropout') return;
-    if (l.type === 'activation') {
-      addActivation(l.activation ?? 'linear', base);
-      return;
+    const inShape = layerShapes[i]!.input;
+    const outShape = layerShapes[i]!.output;
+    currentShape = inShape;
+    switch (l.type) {
+      case 'dropout':
+        break;
+      case 'activation':
+        if (l.activation === 'softmax' && inShape.length > 1) {
+          // Our softmax layer normalizes over the whole sample.
+          toChannelsLast(base);
+          op('Flatten', [current], base, [int('axis', 1)]);
+          addActivation('softmax', base);
+          const shapeName = fresh(`${base}_shape`);
+          initializers.push(int64Tensor(shapeName, [0, ...inShape]));
+          op('Reshape', [current, shapeName], base);
+        } else addActivation(l.activation ?? 'linear', base);
+        break;
+      case 'conv2d':
+      case 'conv1d': {
+        toChannelsFirst(base);
+        const kernelName = names[w]!;
+        initializers.push(
+          floatTensor(
+            kernelName,
+            [l.filters!, inShape[inShape.length - 1]!, ...l.kernelSize!],
+            convKernelToOnnx(weights[w]!, shapes[w]!),
+          ),
+        );
+        const inputs = [current, kernelName];
+        w++;
+        if (l.useBias !== false) {
+          initializers.push(floatTensor(names[w]!, shapes[w]!, weights[w]!));
+          inputs.push(names[w]!);
+          w++;
+        }
+        op('Conv', inputs, base, [
+          ints('kernel_shape', l.kernelSize!),
+          ints('strides', l.strides!),
+          ints('dilations', l.dilationRate!),
+          ints(
+            'pads',
+            windowPads(inShape.slice(0, -1), l.kernelSize!, l.strides!, l.dilationRate!, l.padding === 'same'),
+          ),
+        ]);
+        // Softmax over the filters of each position: axis 1 in NCHW.
+        if (l.activation === 'softmax') op('Softmax', [current], base, [int('axis', 1)]);
+        else addActivation(l.activation ?? 'linear', base);
+        break;
+      }
+      case 'maxPooling2d':
+      case 'averagePooling2d':
+      case 'maxPooling1d':
+      case 'averagePooling1d': {
+        toChannelsFirst(base);
+        const max = l.type.startsWith('max');
+        const pads = windowPads(
+          inShape.slice(0, -1),
+          l.poolSize!,
+          l.strides!,
+          l.poolSize!.map(() => 1),
+          l.padding === 'same',
+        );
+        op(max ? 'MaxPool' : 'AveragePool', [current], base, [
+          ints('kernel_shape', l.poolSize!),
+          ints('strides', l.strides!),
+          ints('pads', pads),
+          ...(max ? [] : [int('count_include_pad', 0)]),
+        ]);
+        break;
+      }
+      case 'globalAveragePooling2d':
+      case 'globalMaxPooling2d':
+      case 'globalAveragePooling1d':
+      case 'globalMaxPooling1d':
+        toChannelsFirst(base);
+        op(l.type.includes('Max') ? 'GlobalMaxPool' : 'GlobalAveragePool', [current], base);
+        op('Flatten', [current], base, [int('axis', 1)]);
+        channelsFirst = false;
+        break;
+      case 'flatten':
+        toChannelsLast(base);
+        if (inShape.length > 1) op('Flatten', [current], base, [int('axis', 1)]);
+        break;
+      case 'reshape': {
+        toChannelsLast(base);
+        const shapeName = fresh(`${base}_shape`);
+        initializers.push(int64Tensor(shapeName, [0, ...outShape]));
+        op('Reshape', [current, shapeName], base);
+        break;
+      }
+      case 'dense': {
+        toChannelsLast(base);
+        const kernelName = names[w]!;
+        initializers.push(floatTensor(kernelName, shapes[w]!, weights[w]!));
+        const inputs = [current, kernelName];
+        w++;
+        if (l.useBias !== false) {
+          const biasName = names[w]!;
+          initializers.push(floatTensor(biasName, shapes[w]!, weights[w]!));
+          inputs.push(biasName);
+          w++;
+        }
+        op('Gemm', inputs, base);
+        addActivation(l.activation ?? 'linear', base);
+        break;
+      }
+      default:
+        throw typeError('a layer type ONNX export supports', `layer "${base}"`, l.type);
     }
-    const kernelName = names[w]!;
-    initializers.push(floatTensor(kernelName, shapes[w]!, weights[w]!));
-    const inputs = [current, kernelName];
-    w++;
-    if (l.useBias !== false) {
-      const biasName = names[w]!;
-      initializers.push(floatTensor(biasName, shapes[w]!, weights[w]!));
-      inputs.push(biasName);
-      w++;
-    }
-    const out = fresh(`${base}_gemm`);
-    nodes.push({ opType: 'Gemm', input: inputs, output: [out], name: fresh(`${base}/Gemm`) });
-    current = out;
-    addActivation(l.activation ?? 'linear', base);
+    currentShape = outShape;
   });
+  toChannelsLast('output');
   // The graph output gets the fixed name `output`.
   if (nodes.length > 0 && current !== 'input') nodes[nodes.length - 1]!.output = ['output'];
   else nodes.push({ opType: 'Identity', input: [current], output: ['output'], name: 'output/Identity' });
@@ -155,8 +326,18 @@ export function onnxBytes(model: Sequential): Uint8Array {
       name: 'simdnn_sequential',
       node: nodes,
       initializer: initializers,
-      input: [{ name: 'input', type: tensorType([{ dimParam: 'batch' }, { dimValue: inputDim }]) }],
-      output: [{ name: 'output', type: tensorType([{ dimParam: 'batch' }, { dimValue: model.outputDim! }]) }],
+      input: [
+        {
+          name: 'input',
+          type: tensorType([{ dimParam: 'batch' }, ...model.inputShape!.map((d) => ({ dimValue: d }))]),
+        },
+      ],
+      output: [
+        {
+          name: 'output',
+          type: tensorType([{ dimParam: 'batch' }, ...model.outputShape!.map((d) => ({ dimValue: d }))]),
+        },
+      ],
     },
   };
   const Model = modelProto();
