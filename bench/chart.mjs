@@ -1,16 +1,18 @@
 // SVG bar charts from the suites' JSON, no dependencies:
-//   node bench/chart.mjs [suite ...]    (default: every bench/results/{train,small,infer}.json)
+//   node bench/chart.mjs [suite ...]    (default: every bench/results/{train,small,infer,cnn}.json)
 // One panel per metric (samples/s, µs); in each, one group of bars per
 // setting, one bar per competitor, a whisker from the fastest to the slowest
 // run, and a log scale (the peers span three orders of magnitude).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuLine } from './lib/machine.mjs';
 import { fmtRatio } from './lib/report.mjs';
 
 const COLORS = {
   simdnn: '#d6452f',
   pytorch: '#ee8a2a',
+  'pytorch-channels-last': '#f3b26b',
   onnxruntime: '#6c5fc7',
   'tfjs-wasm': '#2f7fd6',
   'tfjs-cpu': '#7fb2ea',
@@ -46,7 +48,7 @@ export function renderChart(result) {
   y += 20;
   const m = result.machine;
   const sub =
-    `${m.date.slice(0, 10)} · ${m.cpu.model} · ${m.cpu.physicalCores ?? '?'} cores · simdnn ${m.versions.simdnn} (${m.simdnn.isa ?? '?'}) · ` +
+    `${m.date.slice(0, 10)} · ${cpuLine(m.cpu)} · simdnn ${m.versions.simdnn} (${m.simdnn.isa ?? '?'}) · ` +
     `median of ${result.runsPerFigure} run${result.runsPerFigure > 1 ? 's' : ''}, whiskers min–max, log scale` +
     (result.size !== 'full' ? ` · ${result.size.toUpperCase()} MODE: reduced sizes, figures meaningless` : '');
   parts.push(`<text x="16" y="${y}" font-size="12" fill="#555">${esc(sub)}</text>`);
@@ -54,11 +56,10 @@ export function renderChart(result) {
 
   const panels = [];
   for (const r of result.rows) {
-    let p = panels.find((q) => q.metric === r.metric);
-    if (!p)
-      panels.push(
-        (p = { metric: r.metric, label: r.metricLabel ?? r.unit, higherIsBetter: r.higherIsBetter, rows: [] }),
-      );
+    // One panel per metric and label: training and inference throughput are both samples/s but not one scale.
+    const label = r.metricLabel ?? r.unit;
+    let p = panels.find((q) => q.metric === r.metric && q.label === label);
+    if (!p) panels.push((p = { metric: r.metric, label, higherIsBetter: r.higherIsBetter, rows: [] }));
     p.rows.push(r);
   }
   for (const p of panels) {
@@ -137,7 +138,7 @@ export function renderChart(result) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const dir = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
-  const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['train', 'small', 'infer'];
+  const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['train', 'small', 'infer', 'cnn'];
   for (const s of suites) {
     const file = join(dir, `${s}.json`);
     if (!existsSync(file)) {

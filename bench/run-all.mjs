@@ -4,7 +4,7 @@
 //                          [--settings adam-1t,...] [--out DIR]
 //
 // Suites: gemm, optim (their own runners, bench/gemm and bench/optim), train,
-// small, infer. Default: all of them. --quick uses small sizes and one run to
+// small, infer, cnn. Default: all of them. --quick uses small sizes and one run to
 // check the harness end to end (its figures mean nothing; --tiny is smaller
 // still, for the smoke test). --runs overrides the number of runs per figure;
 // --only limits the competitors and --settings the settings (train, small,
@@ -14,6 +14,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { cnnSuite } from './cnn/suite.mjs';
 import { inferSuite } from './infer/suite.mjs';
 import { newestMtime } from './lib/native-build.mjs';
 import { root } from './lib/peers.mjs';
@@ -21,9 +22,9 @@ import { runSuite } from './lib/suite.mjs';
 import { smallSuite } from './small/suite.mjs';
 import { trainSuite } from './train/suite.mjs';
 
-const OWN = { train: trainSuite, small: smallSuite, infer: inferSuite };
+const OWN = { train: trainSuite, small: smallSuite, infer: inferSuite, cnn: cnnSuite };
 const EXTERNAL = { gemm: 'bench/gemm/run.mjs', optim: 'bench/optim/run.mjs' };
-const ALL = ['gemm', 'optim', 'train', 'small', 'infer'];
+const ALL = ['gemm', 'optim', 'train', 'small', 'infer', 'cnn'];
 
 function parseArgs(argv) {
   const o = { suites: [], size: 'full', runs: undefined, only: undefined, settings: undefined, out: undefined };
@@ -72,7 +73,7 @@ function ensureBuilt() {
 const opts = parseArgs(process.argv.slice(2));
 if (opts.help) {
   console.log(
-    'node bench/run-all.mjs [gemm|optim|train|small|infer ...] [--quick] [--runs N] [--only simdnn,pytorch,...] [--settings adam-1t,...] [--out DIR]',
+    'node bench/run-all.mjs [gemm|optim|train|small|infer|cnn ...] [--quick] [--runs N] [--only simdnn,pytorch,...] [--settings adam-1t,...] [--out DIR]',
   );
   process.exit(0);
 }

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import * as nn from '../lib/index.js';
 
 const root = join(import.meta.dirname, '..');
 const out = mkdtempSync(join(tmpdir(), 'simdnn-bench-smoke-'));
@@ -83,5 +84,18 @@ describe('benchmark suites at tiny sizes', () => {
     checkRows(result, settings);
     for (const r of result.rows)
       if (r.competitor !== 'simdnn') expect(r.maxAbsDiff, `${r.competitor} ${r.setting}`).toBeLessThan(1e-5);
+  });
+
+  it('cnn: every installed competitor trains the CNN and computes the same outputs', { timeout: 300_000 }, (ctx) => {
+    if (!existsSync('/usr/share/datasets/fashion-mnist') && !process.env.SIMDNN_BENCH_FASHION)
+      return ctx.skip('Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)');
+    const layers = nn.layers as Record<string, unknown>;
+    if (typeof layers.conv2d !== 'function') return ctx.skip('this build of simdnn has no nn.layers.conv2d');
+    const settings = ['adam-1t', 'b256-2t'];
+    const result = runSuite('cnn', settings);
+    checkRows(result, settings);
+    for (const r of result.rows)
+      if (r.setting.startsWith('b') && r.competitor !== 'simdnn')
+        expect(r.maxAbsDiff, `${r.competitor} ${r.setting}`).toBeLessThan(1e-5);
   });
 });

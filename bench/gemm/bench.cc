@@ -1,14 +1,18 @@
 // sgemm vs OpenBLAS cblas_sgemm, side by side in one run.
 //   bench_gemm [--quick] [--json PATH]
-// Measures the FMA peak of one core, then GFLOP/s (median of several samples,
-// each long enough to time reliably) for square sizes and the MLP shapes at 1
-// and 2 threads. Built and run by bench/gemm/run.mjs.
+//   bench_gemm --check-openblas     (OpenBLAS against float64 on a set of shapes, JSON)
+// Measures the FMA peak of one core (peak.h), then GFLOP/s (median of several
+// samples, each long enough to time reliably) for square sizes and the MLP
+// shapes at 1 and 2 threads, and checks both results against a float64
+// reference. Built and run by bench/gemm/run.mjs, which also chooses
+// OpenBLAS's kernels (OPENBLAS_CORETYPE) with --check-openblas.
 #include <cblas.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -21,42 +25,17 @@
 #include "core/gemm.h"
 #include "core/threadpool.h"
 #include "kernels/kernels.h"
+#include "peak.h"
 
 using namespace simdnn;
+using simdnn_bench::fma_peak;
+using simdnn_bench::FmaPeak;
+using simdnn_bench::peak_now_s;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double now_s() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
-
-// Peak of one core: 12 independent FMA chains (more than latency x ports),
-// written in assembly so that the compiler cannot spill or fold them. Zeros
-// in, zeros out: no denormals.
-double fma_peak_gflops() {
-  double best = 0;
-  for (int rep = 0; rep < 5; ++rep) {
-    const long iters = 50000000;
-    long n = iters;
-    const double t0 = now_s();
-    __asm__ volatile(
-        "vxorps %%ymm12, %%ymm12, %%ymm12\n vxorps %%ymm13, %%ymm13, %%ymm13\n"
-        "1:\n"
-        "vfmadd231ps %%ymm12, %%ymm13, %%ymm0\n vfmadd231ps %%ymm12, %%ymm13, %%ymm1\n"
-        "vfmadd231ps %%ymm12, %%ymm13, %%ymm2\n vfmadd231ps %%ymm12, %%ymm13, %%ymm3\n"
-        "vfmadd231ps %%ymm12, %%ymm13, %%ymm4\n vfmadd231ps %%ymm12, %%ymm13, %%ymm5\n"
-        "vfmadd231ps %%ymm12, %%ymm13, %%ymm6\n vfmadd231ps %%ymm12, %%ymm13, %%ymm7\n"
-        "vfmadd231ps %%ymm12, %%ymm13, %%ymm8\n vfmadd231ps %%ymm12, %%ymm13, %%ymm9\n"
-        "vfmadd231ps %%ymm12, %%ymm13, %%ymm10\n vfmadd231ps %%ymm12, %%ymm13, %%ymm11\n"
-        "dec %0\n jnz 1b\n vzeroupper\n"
-        : "+r"(n)
-        :
-        : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12",
-          "xmm13", "cc");
-    const double t = now_s() - t0;
-    best = std::max(best, iters * 12.0 * 8 * 2 / t / 1e9);
-  }
-  return best;
-}
+double now_s() { return peak_now_s(); }
 
 struct Shape {
   std::string name;
@@ -95,6 +74,47 @@ std::string cpu_model() {
     if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
   return "unknown";
 }
+
+// A field of /proc/cpuinfo's first processor ("cpu family", "model", "vendor_id"), or "".
+std::string cpu_field(const std::string& key) {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(f, line)) {
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string k = line.substr(0, colon);
+    while (!k.empty() && (k.back() == ' ' || k.back() == '\t')) k.pop_back();
+    if (k == key) return colon + 2 <= line.size() ? line.substr(colon + 2) : "";
+  }
+  return "";
+}
+
+// Largest |c - ref| over largest |ref| on up to 32 rows spread over C, the
+// reference computed in double from the same float inputs (row-major, as
+// cblas_sgemm is called here).
+double relerr_vs_f64(bool ta, bool tb, size_t m, size_t n, size_t k, const float* a, size_t lda, const float* b,
+                     size_t ldb, const float* c) {
+  const size_t rows = std::min<size_t>(m, 32);
+  double maxdiff = 0, maxref = 0;
+  std::vector<double> ref(n);
+  for (size_t r = 0; r < rows; ++r) {
+    const size_t i = rows == m ? r : r * (m - 1) / (rows - 1);
+    std::fill(ref.begin(), ref.end(), 0.0);
+    for (size_t p = 0; p < k; ++p) {
+      const double av = ta ? a[p * lda + i] : a[i * lda + p];
+      for (size_t j = 0; j < n; ++j) ref[j] += av * (tb ? b[j * ldb + p] : b[p * ldb + j]);
+    }
+    for (size_t j = 0; j < n; ++j) {
+      maxdiff = std::max(maxdiff, std::fabs(c[i * n + j] - ref[j]));
+      maxref = std::max(maxref, std::fabs(ref[j]));
+    }
+  }
+  return maxref > 0 ? maxdiff / maxref : maxdiff;
+}
+
+// Above this relative error (float32 sums of up to 2048 products of numbers in
+// [-1, 1] stay near 1e-7) a product is wrong, not rounded differently.
+constexpr double kMaxRelerr = 1e-5;
 
 std::string cpu_flags() {
   std::ifstream f("/proc/cpuinfo");
@@ -147,11 +167,47 @@ int openblas_sample(char** v) {
   return 0;
 }
 
+// --check-openblas: cblas_sgemm on products of every transpose combination,
+// odd sizes, the 10-wide MLP shapes and 512^3, at 1 and 2 threads, each
+// against a float64 reference. Prints one line of JSON: the core OpenBLAS
+// chose, the largest relative error and whether every product is within
+// kMaxRelerr. run.mjs uses it to pick OPENBLAS_CORETYPE.
+int check_openblas() {
+  struct Case {
+    bool ta, tb;
+    size_t m, n, k;
+  };
+  const Case cases[] = {{false, false, 512, 512, 512}, {false, false, 128, 256, 784}, {true, false, 784, 256, 128},
+                        {false, true, 128, 784, 256},  {false, false, 128, 10, 128},  {true, false, 128, 10, 128},
+                        {false, true, 128, 128, 10},   {true, true, 77, 45, 133},     {false, false, 1, 256, 784},
+                        {false, false, 131, 67, 259}};
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  double worst = 0;
+  for (int threads : {1, 2}) {
+    openblas_set_num_threads(threads);
+    for (const Case& s : cases) {
+      const size_t ar = s.ta ? s.k : s.m, ac = s.ta ? s.m : s.k, br = s.tb ? s.n : s.k, bc = s.tb ? s.k : s.n;
+      std::vector<float> a(ar * ac), b(br * bc), c(s.m * s.n, 7.f);
+      for (auto& x : a) x = u(rng);
+      for (auto& x : b) x = u(rng);
+      cblas_sgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans, (int)s.m, (int)s.n,
+                  (int)s.k, 1.f, a.data(), (int)ac, b.data(), (int)bc, 0.f, c.data(), (int)s.n);
+      worst = std::max(worst, relerr_vs_f64(s.ta, s.tb, s.m, s.n, s.k, a.data(), ac, b.data(), bc, c.data()));
+    }
+  }
+  std::printf("{\"core\": \"%s\", \"config\": \"%s\", \"max_relerr\": %.3g, \"ok\": %s}\n",
+              json_escape(openblas_get_corename()).c_str(), json_escape(openblas_get_config()).c_str(), worst,
+              worst <= kMaxRelerr ? "true" : "false");
+  return 0;
+}
+
 int main(int argc, char** argv) {
   bool quick = false;
   std::string json_path;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--openblas-sample") && i + 6 < argc) return openblas_sample(argv + i + 1);
+    if (!std::strcmp(argv[i], "--check-openblas")) return check_openblas();
     if (!std::strcmp(argv[i], "--quick")) quick = true;
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
   }
@@ -172,12 +228,19 @@ int main(int argc, char** argv) {
   }
   shapes.push_back({"batch1 784->256 NN", false, false, 1, 256, 784});
 
-  std::printf("simdnn sgemm (%s) vs OpenBLAS (%s, core %s)\n", kernels().name, openblas_get_config(),
-              openblas_get_corename());
-  const double peak = fma_peak_gflops();
-  std::printf("FMA peak, one core: %.1f GFLOP/s\n\n", peak);
-  std::printf("%-22s %3s %16s %16s %7s %7s %7s\n", "shape", "thr", "ours GFLOP/s", "OpenBLAS", "ratio", "ours%pk",
-              "blas%pk");
+  const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+  std::printf("CPU: %s (%s family %s model %s), flags: %s\n", cpu_model().c_str(), cpu_field("vendor_id").c_str(),
+              cpu_field("cpu family").c_str(), cpu_field("model").c_str(), cpu_flags().c_str());
+  std::printf("simdnn sgemm (%s) vs OpenBLAS (%s, core %s, OPENBLAS_CORETYPE=%s)\n", kernels().name,
+              openblas_get_config(), openblas_get_corename(), coretype ? coretype : "(unset)");
+  const FmaPeak fp = fma_peak();
+  const double peak = fp.best();
+  if (fp.zmm > 0)
+    std::printf("FMA peak, one core: %.1f GFLOP/s (ymm %.1f, zmm %.1f)\n\n", peak, fp.ymm, fp.zmm);
+  else
+    std::printf("FMA peak, one core: %.1f GFLOP/s (ymm)\n\n", peak);
+  std::printf("%-22s %3s %16s %16s %7s %7s %7s %9s %9s\n", "shape", "thr", "ours GFLOP/s", "OpenBLAS", "ratio",
+              "ours%pk", "blas%pk", "err ours", "err blas");
 
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(-1.f, 1.f);
@@ -214,25 +277,26 @@ int main(int argc, char** argv) {
         }
       }
       const Stats so = stats(go), sb = stats(gb);
-      double maxdiff = 0, maxref = 0;
-      for (size_t i = 0; i < c1.size(); ++i)
-        maxdiff = std::max(maxdiff, (double)std::fabs(c1[i] - c2[i])),
-        maxref = std::max(maxref, (double)std::fabs(c2[i]));
+      // Both results against float64 (a wrong OpenBLAS kernel must not pass as a fast one).
+      const double eo = relerr_vs_f64(s.ta, s.tb, s.m, s.n, s.k, a.data(), ac, b.data(), bc, c1.data());
+      const double eb = relerr_vs_f64(s.ta, s.tb, s.m, s.n, s.k, a.data(), ac, b.data(), bc, c2.data());
       const double ratio = so.median / sb.median;
       const double pk = peak * threads;
-      std::printf("%-22s %3d %7.1f (%4.0f-%4.0f) %6.1f (%4.0f-%4.0f) %6.2fx %6.0f%% %6.0f%%%s\n", s.name.c_str(),
-                  threads, so.median, so.lo, so.hi, sb.median, sb.lo, sb.hi, ratio, 100 * so.median / pk,
-                  100 * sb.median / pk, maxdiff > 1e-4 * (maxref + 1) ? "  MISMATCH" : "");
+      std::printf("%-22s %3d %7.1f (%4.0f-%4.0f) %6.1f (%4.0f-%4.0f) %6.2fx %6.0f%% %6.0f%% %9.1e %9.1e%s%s\n",
+                  s.name.c_str(), threads, so.median, so.lo, so.hi, sb.median, sb.lo, sb.hi, ratio,
+                  100 * so.median / pk, 100 * sb.median / pk, eo, eb, eo > kMaxRelerr ? "  OURS WRONG" : "",
+                  eb > kMaxRelerr ? "  OPENBLAS WRONG" : "");
       std::fflush(stdout);
-      char buf[512];
+      char buf[768];
       std::snprintf(buf, sizeof buf,
                     "%s    {\"shape\": \"%s\", \"trans_a\": %s, \"trans_b\": %s, \"m\": %zu, \"n\": %zu, \"k\": %zu, "
                     "\"threads\": %d, \"ours_gflops\": {\"median\": %.2f, \"min\": %.2f, \"max\": %.2f}, "
                     "\"openblas_gflops\": {\"median\": %.2f, \"min\": %.2f, \"max\": %.2f}, \"ratio\": %.3f, "
-                    "\"ours_pct_peak\": %.1f, \"openblas_pct_peak\": %.1f}",
+                    "\"ours_pct_peak\": %.1f, \"openblas_pct_peak\": %.1f, \"ours_relerr\": %.3g, "
+                    "\"openblas_relerr\": %.3g}",
                     rows_json.empty() ? "" : ",\n", s.name.c_str(), s.ta ? "true" : "false", s.tb ? "true" : "false",
                     s.m, s.n, s.k, threads, so.median, so.lo, so.hi, sb.median, sb.lo, sb.hi, ratio,
-                    100 * so.median / pk, 100 * sb.median / pk);
+                    100 * so.median / pk, 100 * sb.median / pk, eo, eb);
       rows_json += buf;
     }
   }
@@ -243,10 +307,15 @@ int main(int argc, char** argv) {
     std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
     std::ofstream f(json_path);
     f << "{\n  \"date\": \"" << date << "\",\n  \"machine\": {\"cpu\": \"" << json_escape(cpu_model())
+      << "\", \"vendor\": \"" << json_escape(cpu_field("vendor_id")) << "\", \"family\": \""
+      << json_escape(cpu_field("cpu family")) << "\", \"model\": \"" << json_escape(cpu_field("model"))
       << "\", \"cores\": " << physical_cores() << ", \"flags\": \"" << cpu_flags() << "\"},\n"
       << "  \"ours_isa\": \"" << kernels().name << "\",\n  \"openblas\": {\"config\": \""
       << json_escape(openblas_get_config()) << "\", \"core\": \"" << json_escape(openblas_get_corename())
-      << "\"},\n  \"fma_peak_gflops_per_core\": " << peak << ",\n  \"samples\": " << samples << ",\n  \"results\": [\n"
+      << "\", \"OPENBLAS_CORETYPE\": \"" << json_escape(coretype ? coretype : "") << "\"},\n"
+      << "  \"fma_peak_gflops_per_core\": " << peak << ",\n  \"fma_peak\": {\"ymm\": " << fp.ymm
+      << ", \"zmm\": " << (fp.zmm > 0 ? std::to_string(fp.zmm) : std::string("null"))
+      << "},\n  \"max_relerr\": " << kMaxRelerr << ",\n  \"samples\": " << samples << ",\n  \"results\": [\n"
       << rows_json << "\n  ]\n}\n";
     std::printf("\nwrote %s\n", json_path.c_str());
   }

@@ -6,7 +6,8 @@ import { loadInitWeights, loadPart } from '../lib/data.mjs';
 
 /**
  * Params (from the suite): dataDir, initFile, sizes, batch, threads,
- * warmupCalls, calls, maxSeconds, run.
+ * warmupCalls, calls, maxSeconds, run (timeCalls reads the number of outputs
+ * per sample from p.classes, or else the last of p.sizes).
  */
 export function loadInferInputs(p) {
   const part = loadPart(p.dataDir, 'test', Math.max(p.batch, 1));
@@ -23,7 +24,7 @@ const ns = () => process.hrtime.bigint();
  */
 export async function timeCalls(p, call) {
   const first = await call();
-  const classes = p.sizes[p.sizes.length - 1];
+  const classes = p.classes ?? p.sizes[p.sizes.length - 1];
   const sample = Array.from(first.subarray(0, classes));
   for (let i = 0; i < p.warmupCalls; i++) await call();
   const deadline = ns() + BigInt(Math.round(p.maxSeconds * 1e9));

@@ -186,3 +186,42 @@ export function prepareDigits() {
     return { features: f, classes: 10, train: parts.train, test: parts.test };
   });
 }
+
+/**
+ * Glorot-uniform kernels and zero biases for layers of any shape: `layers` is
+ * [{ kernel: number of kernel values, fanIn, fanOut, bias: number of biases }]
+ * (a conv kernel [kh, kw, in, filters] has fanIn kh·kw·in and fanOut
+ * kh·kw·filters, as Keras counts them). The values are written in that order
+ * (kernel, bias, kernel, bias, ...) to `<cache>/init-<name>-seed<seed>.f32`
+ * once; returns the file. loadWeightList reads it back.
+ */
+export function prepareGlorotWeights(name, layers, seed = 1) {
+  const file = join(cacheDir, `init-${name}-seed${seed}.f32`);
+  if (existsSync(file)) return file;
+  mkdirSync(cacheDir, { recursive: true });
+  const rand = uniform(seed);
+  const all = new Float32Array(layers.reduce((s, l) => s + l.kernel + l.bias, 0));
+  let o = 0;
+  for (const l of layers) {
+    const limit = Math.sqrt(6 / (l.fanIn + l.fanOut));
+    for (let i = 0; i < l.kernel; i++) all[o++] = (2 * rand() - 1) * limit;
+    o += l.bias;
+  }
+  writeAtomic(file, bytesOf(all));
+  return file;
+}
+
+/** The arrays of a weight file, split into consecutive pieces of the given lengths. */
+export function loadWeightList(file, lengths) {
+  const b = readFileSync(file);
+  const all = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  const total = lengths.reduce((s, n) => s + n, 0);
+  if (total !== all.length) throw new Error(`${file}: ${all.length} floats, expected ${total}`);
+  const out = [];
+  let o = 0;
+  for (const n of lengths) {
+    out.push(all.slice(o, o + n));
+    o += n;
+  }
+  return out;
+}

@@ -70,7 +70,8 @@ export function runChild({ kind, script, params, env = {}, timeoutMs = 30 * 60_0
  * Runs several competitors `runs` times each, in turn (run 1 of each, then run
  * 2 of each, ...), every run in a fresh process, so that a change in the load
  * of this shared machine hits them alike instead of one competitor's block of
- * runs. jobs: [{ kind, script, params, metrics, env, timeoutMs }]; summarizes
+ * runs. jobs: [{ kind, script, params, metrics, env, timeoutMs, runs }] (a job's
+ * own `runs`, if smaller, limits its runs: the first rounds); summarizes
  * the numeric fields named in each job's `metrics`. A failed run is recorded
  * and the others still count. Returns one result per job, in order.
  */
@@ -78,6 +79,7 @@ export async function measureInterleaved(jobs, runs, onRun) {
   const acc = jobs.map(() => ({ results: [], errors: [] }));
   for (let r = 0; r < runs; r++)
     for (const [j, job] of jobs.entries()) {
+      if (job.runs !== undefined && r >= job.runs) continue;
       const { kind = 'node', script, params, env, timeoutMs } = job;
       const res = await runChild({ kind, script, params: { ...params, run: r }, env, timeoutMs });
       if (res.error) acc[j].errors.push(res.error);

@@ -24,16 +24,85 @@ const SIMD_FLAGS = [
   'sve',
 ];
 
-function cpuInfo() {
+/**
+ * The AMD core generation of a CPU family and model (AMD's published
+ * ranges), or null where we do not know it. The model name of a cloud CPU is
+ * often just "AMD EPYC": family and model still tell Zen 4 from Zen 5.
+ */
+export function amdMicroarchitecture(family, model) {
+  if (family === 23) return model < 0x30 ? 'Zen/Zen+' : 'Zen 2';
+  if (family === 25) {
+    if ((model >= 0x10 && model <= 0x1f) || (model >= 0x60 && model <= 0x7f) || (model >= 0xa0 && model <= 0xaf))
+      return 'Zen 4';
+    return 'Zen 3';
+  }
+  if (family === 26) return 'Zen 5';
+  return null;
+}
+
+/** The widest SIMD class the flags allow: 'avx512' (F, BW, DQ, VL), 'avx2' (with FMA), 'neon', 'sse4.2' or 'none'. */
+export function isaClass(flags) {
+  const has = (f) => flags.includes(f);
+  if (['avx512f', 'avx512bw', 'avx512dq', 'avx512vl'].every(has)) return 'avx512';
+  if (has('avx2') && has('fma')) return 'avx2';
+  if (has('asimd')) return 'neon';
+  if (has('sse4_2')) return 'sse4.2';
+  return 'none';
+}
+
+/** L1d, L2 and L3 of the first CPU from sysfs, e.g. { L1d: '32K', L2: '1024K', L3: '32768K' }. */
+function cacheSizes() {
+  const out = {};
+  const base = '/sys/devices/system/cpu/cpu0/cache';
+  if (!existsSync(base)) return out;
+  for (let i = 0; existsSync(join(base, `index${i}`)); i++) {
+    try {
+      const read = (f) => readFileSync(join(base, `index${i}`, f), 'utf8').trim();
+      const type = read('type');
+      if (type === 'Instruction') continue;
+      out[`L${read('level')}${type === 'Data' ? 'd' : ''}`] = read('size');
+    } catch {
+      // a cache without these files: skip it
+    }
+  }
+  return out;
+}
+
+/** One line naming the CPU: "AMD EPYC (AMD family 25 model 17, Zen 4), 2 cores, avx512". */
+export function cpuLine(cpu) {
+  const id = [cpu.vendor, cpu.family !== null ? `family ${cpu.family} model ${cpu.modelNumber}` : null]
+    .filter(Boolean)
+    .join(' ');
+  const detail = [id, cpu.microarchitecture].filter(Boolean).join(', ');
+  return `${cpu.model}${detail ? ` (${detail})` : ''}, ${cpu.physicalCores ?? '?'} cores (${cpu.logicalCores} logical), ${cpu.isa ?? isaClass(cpu.flags)}`;
+}
+
+/** CPU model, vendor, family/model/stepping, core counts, SIMD flags, ISA class, caches. */
+export function cpuInfo() {
   const cpus = os.cpus();
   const info = {
     model: cpus[0]?.model?.trim() ?? 'unknown',
+    vendor: null,
+    family: null,
+    modelNumber: null,
+    stepping: null,
+    microarchitecture: null,
     logicalCores: cpus.length,
     physicalCores: null,
     flags: [],
+    isa: null,
+    caches: cacheSizes(),
   };
   if (existsSync('/proc/cpuinfo')) {
     const text = readFileSync('/proc/cpuinfo', 'utf8');
+    const field = (key) => new RegExp(`^${key}\\s*:\\s*(.*)$`, 'm').exec(text)?.[1]?.trim() ?? null;
+    info.vendor = field('vendor_id');
+    const num = (key) => (field(key) !== null && /^\d+$/.test(field(key)) ? Number(field(key)) : null);
+    info.family = num('cpu family');
+    info.modelNumber = num('model');
+    info.stepping = num('stepping');
+    if (info.vendor === 'AuthenticAMD' && info.family !== null)
+      info.microarchitecture = amdMicroarchitecture(info.family, info.modelNumber);
     const flags = new Set((/^(?:flags|Features)\s*:\s*(.*)$/m.exec(text)?.[1] ?? '').split(/\s+/));
     info.flags = SIMD_FLAGS.filter((f) => flags.has(f));
     const cores = new Set();
@@ -44,6 +113,7 @@ function cpuInfo() {
     }
     info.physicalCores = cores.size || null;
   }
+  info.isa = isaClass(info.flags);
   return info;
 }
 

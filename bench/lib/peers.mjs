@@ -62,7 +62,8 @@ export function peerVersion(name) {
 
 /** Why a competitor cannot run here, or null when it can. */
 export function missingPeer(competitor) {
-  if (competitor === 'pytorch') return torchInfo().error ?? null;
+  // 'pytorch-channels-last' and other variants of PyTorch need the same interpreter.
+  if (competitor === 'pytorch' || competitor.startsWith('pytorch-')) return torchInfo().error ?? null;
   const missing = (PEER_PACKAGES[competitor] ?? []).filter((p) => !resolvePeer(p));
   return missing.length ? `not installed: ${missing.join(', ')}` : null;
 }

@@ -2,6 +2,7 @@
 // bench/results/<suite>.md) and as JSON (bench/results/<suite>.json).
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpuLine } from './machine.mjs';
 import { root } from './peers.mjs';
 
 export const resultsDir = join(root, 'bench', 'results');
@@ -37,9 +38,13 @@ function accuracyCell(row) {
 export function markdownTable(result) {
   const hasAccuracy = result.rows.some((r) => r.accuracyMeasured !== undefined);
   const hasCheck = result.rows.some((r) => r.maxAbsDiff !== undefined);
+  const hasGflops = result.rows.some((r) => r.gflops !== undefined);
+  const hasRss = result.rows.some((r) => r.extra?.peakRssMiB);
   const head = ['setting', 'competitor', 'median', 'spread (min–max)', 'simdnn speed-up', 'paired', 'runs'];
   if (hasAccuracy) head.push('test accuracy');
   if (hasCheck) head.push('max |Δ| vs simdnn');
+  if (hasGflops) head.push('GFLOP/s (% of FMA peak)');
+  if (hasRss) head.push('peak RSS, MiB (at start)');
   head.push('notes');
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of result.rows) {
@@ -55,6 +60,17 @@ export function markdownTable(result) {
     ];
     if (hasAccuracy) cells.push(accuracyCell(r));
     if (hasCheck) cells.push(r.maxAbsDiff === undefined ? '–' : r.maxAbsDiff.toExponential(1));
+    if (hasGflops)
+      cells.push(
+        r.gflops === undefined
+          ? '–'
+          : `${fmt(r.gflops)}${r.pctOfPeak !== undefined ? ` (${r.pctOfPeak.toFixed(0)}%)` : ''}`,
+      );
+    if (hasRss) {
+      const peak = r.extra?.peakRssMiB;
+      const start = r.extra?.rssAtStartMiB;
+      cells.push(peak ? `${fmt(peak.median)}${start ? ` (${fmt(start.median)})` : ''}` : '–');
+    }
     cells.push(r.note ?? '');
     lines.push(`| ${cells.join(' | ')} |`);
   }
@@ -67,7 +83,7 @@ export function markdownReport(result) {
   const out = [
     `## ${result.suite}: ${result.title}`,
     '',
-    `${m.date} · ${m.cpu.model} · ${m.cpu.physicalCores ?? '?'} cores (${m.cpu.logicalCores} logical) · ${m.cpu.flags.join(' ')} · ` +
+    `${m.date} · ${cpuLine(m.cpu)} · ${m.cpu.flags.join(' ')} · ` +
       `load ${m.loadAverage.join(' ')} · Node ${m.node} · simdnn ${m.versions.simdnn} (${m.simdnn.isa ?? m.simdnn.error})`,
     '',
     `Each figure is the median of ${result.runsPerFigure} run${result.runsPerFigure > 1 ? 's' : ''}, each in a fresh process.` +

@@ -30,12 +30,23 @@ function pairedSpeedup(ref, row) {
   return ratios.length % 2 ? ratios[h] : (ratios[h - 1] + ratios[h]) / 2;
 }
 
-export const COMPETITOR_ORDER = ['simdnn', 'pytorch', 'onnxruntime', 'tfjs-wasm', 'tfjs-cpu', 'brain.js'];
+export const COMPETITOR_ORDER = [
+  'simdnn',
+  'pytorch',
+  'pytorch-channels-last',
+  'onnxruntime',
+  'tfjs-wasm',
+  'tfjs-cpu',
+  'brain.js',
+];
 
 /**
  * def: { suite, title, size, notes, runs, prepare(): shared params,
  * entries(shared): [{ competitor, setting, label, kind, script, params,
- * metric: { key, unit, label, higherIsBetter }, accuracy: bool, note }] }.
+ * metric: { key, unit, label, higherIsBetter }, accuracy: bool, note,
+ * extraMetrics?: more numeric result fields to summarize (row.extra),
+ * flopsPerSample?, maxRuns?: fewer runs than the suite's }], annotate?(rows, shared): fields added to
+ * the JSON }.
  * options: { runs, only: competitor names, settings: setting ids, outDir, log }.
  */
 export async function runSuite(
@@ -76,13 +87,15 @@ export async function runSuite(
       kind: e.kind,
       script: e.script,
       params: e.params,
-      metrics: [e.metric.key, ...(e.accuracy ? ['accuracy'] : [])],
+      metrics: [e.metric.key, ...(e.accuracy ? ['accuracy'] : []), ...(e.extraMetrics ?? [])],
       env: e.kind === 'python' ? { OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(e.params.threads) } : {},
+      // An entry may take fewer runs than the suite (a peer that needs a minute for one batch).
+      runs: e.maxRuns !== undefined ? Math.min(e.maxRuns, runsPerFigure) : undefined,
     }));
     const measured = await measureInterleaved(jobs, runsPerFigure, (j, r, res) => {
       const e = group[j];
       log(
-        `[${def.suite}] ${e.competitor} ${e.label}: run ${r + 1}/${runsPerFigure} ${res.error ? `failed: ${res.error}` : `${fmt(res[e.metric.key])} ${e.metric.unit}`}`,
+        `[${def.suite}] ${e.competitor} ${e.label}: run ${r + 1}/${jobs[j].runs ?? runsPerFigure} ${res.error ? `failed: ${res.error}` : `${fmt(res[e.metric.key])} ${e.metric.unit}`}`,
       );
     });
     for (const [j, e] of group.entries()) {
@@ -106,6 +119,8 @@ export async function runSuite(
         accuracyMeasured: e.accuracy !== undefined ? Boolean(e.accuracy) : undefined,
         accuracy: e.accuracy ? (m.summary.accuracy ?? null) : null,
         accuracyNote: e.accuracyNote,
+        ...(e.extraMetrics ? { extra: Object.fromEntries(e.extraMetrics.map((k) => [k, m.summary[k] ?? null])) } : {}),
+        ...(e.flopsPerSample ? { flopsPerSample: e.flopsPerSample } : {}),
         note: e.note,
         params: e.params,
         raw: m.raw,
@@ -122,6 +137,8 @@ export async function runSuite(
     const b = r.raw[0]?.firstOutput;
     if (a && b) r.maxAbsDiff = Math.max(...a.map((v, i) => Math.abs(v - b[i])));
   }
+  // Suite-specific figures derived from the medians (e.g. GFLOP/s), and what the suite adds to the JSON.
+  const derived = def.annotate?.(rows, shared) ?? {};
   rows.sort(
     (a, b) =>
       entries.findIndex((e) => e.setting === a.setting) - entries.findIndex((e) => e.setting === b.setting) ||
@@ -135,6 +152,7 @@ export async function runSuite(
     machine,
     notes: def.notes,
     skipped,
+    ...derived,
     rows,
   };
   const files = writeResults(result, outDir);

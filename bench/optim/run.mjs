@@ -12,6 +12,7 @@ import { arch, cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildProgram, kernelUnits } from '../lib/native-build.mjs';
+import { cpuInfo, cpuLine } from '../lib/machine.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const build = join(tmpdir(), 'simdnn-bench-optim');
@@ -92,6 +93,7 @@ function machine() {
 // ---------------------------------------------------------------- main
 const exe = await buildBench();
 const quickArgs = quick ? ['--quick'] : [];
+console.log(`CPU: ${cpuLine(cpuInfo())}`);
 console.log('running bench_optim ...');
 const ours = JSON.parse(await run(exe, ['--sizes', sizes, '--threads', threads, ...quickArgs], { capture: true }));
 
@@ -181,7 +183,7 @@ for (const l of lines) console.log(show(l));
 
 const out = {
   date: new Date().toISOString(),
-  machine: { ...machine(), physicalCores: ours.physical_cores },
+  machine: { ...machine(), physicalCores: ours.physical_cores, cpuLine: cpuLine(cpuInfo()), cpuInfo: cpuInfo() },
   node: process.version,
   isa: ours.isa,
   torch: torch.torch ?? null,
