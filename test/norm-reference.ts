@@ -84,8 +84,7 @@ export function refForward(
               for (let a = 0; a < kh; a++)
                 for (let bb = 0; bb < kw; bb++)
                   for (let ch = 0; ch < c; ch++)
-                    v +=
-                      t.data[((i * H + y + a) * W + xx + bb) * c + ch]! * k![((a * kw + bb) * c + ch) * F + f]!;
+                    v += t.data[((i * H + y + a) * W + xx + bb) * c + ch]! * k![((a * kw + bb) * c + ch) * F + f]!;
               out[((i * oh + y) * ow + xx) * F + f] = v;
             }
       t = { data: out, shape: spatial.length === 2 ? [n, oh, ow, F] : [n, ow, F] };
@@ -93,15 +92,15 @@ export function refForward(
       let i = 0;
       const gamma = s.scale === false ? undefined : ws[i++];
       const beta = s.center === false ? undefined : ws[i++];
-      const mm = ws[i++]!;
-      const mv = ws[i++]!;
+      const mm = ws[i]!;
+      const mv = ws[i + 1]!;
       const eps = s.epsilon ?? 1e-3;
       const mean = new Float64Array(c);
       const variance = new Float64Array(c);
       if (training && !s.frozen) {
-        for (let r = 0; r < rows; r++) for (let j = 0; j < c; j++) mean[j] += t.data[r * c + j]! / rows;
+        for (let r = 0; r < rows; r++) for (let j = 0; j < c; j++) mean[j] = mean[j]! + t.data[r * c + j]! / rows;
         for (let r = 0; r < rows; r++)
-          for (let j = 0; j < c; j++) variance[j] += (t.data[r * c + j]! - mean[j]!) ** 2 / rows;
+          for (let j = 0; j < c; j++) variance[j] = variance[j]! + (t.data[r * c + j]! - mean[j]!) ** 2 / rows;
         stats.push({ mean: mean.slice(), variance: variance.slice() });
       } else {
         for (let j = 0; j < c; j++) {
@@ -117,9 +116,8 @@ export function refForward(
             (beta ? beta[j]! : 0);
       t = { data: out, shape: t.shape };
     } else if (s.type === 'ln') {
-      let i = 0;
-      const gamma = s.scale === false ? undefined : ws[i++];
-      const beta = s.center === false ? undefined : ws[i++];
+      const gamma = s.scale === false ? undefined : ws[0];
+      const beta = s.center === false ? undefined : ws[s.scale === false ? 0 : 1];
       const eps = s.epsilon ?? 1e-3;
       const out = new Float64Array(t.data.length);
       for (let r = 0; r < rows; r++) {

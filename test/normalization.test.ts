@@ -62,9 +62,7 @@ function build(
 function randomize(c: Case, seed: number): Float32Array[] {
   const r = rng(seed);
   const shapes = c.model.weightShapes();
-  const names = c.model.layers.flatMap((l, i) =>
-    l.weights(i === 0 ? c.sample : layerInput(c, i)).map((w) => w.name),
-  );
+  const names = c.model.layers.flatMap((l, i) => l.weights(i === 0 ? c.sample : layerInput(c, i)).map((w) => w.name));
   const w = shapes.map((s, i) => {
     const n = s.reduce((a, b) => a * b, 1);
     const a = new Float32Array(n);
@@ -198,8 +196,14 @@ describe('batch normalization statistics', () => {
     randomize(c, 41);
     const before = nn.info().threads;
     const r = rng(3);
-    const x = nn.tensor(new Float32Array(300 * 32).map(() => r()), [300, 4, 4, 2]);
-    const y = nn.tensor(new Float32Array(600).map(() => r()), [300, 2]);
+    const x = nn.tensor(
+      new Float32Array(300 * 32).map(() => r()),
+      [300, 4, 4, 2],
+    );
+    const y = nn.tensor(
+      new Float32Array(600).map(() => r()),
+      [300, 2],
+    );
     try {
       const w0 = c.model.getWeights();
       nn.setThreads(1);
@@ -256,6 +260,17 @@ describe('folding batch normalization into the layer before it in predict', () =
         });
     });
 
+  it('builds the folded layer on the first prediction (the folding path is the one taken)', () => {
+    const c = build('conv2d', 'bn');
+    randomize(c, 81);
+    const d = data(c, 8, 82);
+    const nativeModel = (c.model as unknown as { nativeModel: { bytes(): number } }).nativeModel;
+    const before = nativeModel.bytes();
+    c.model.predict(d.x);
+    // A copy of the conv kernel and bias (and its packed kernel) now exists.
+    expect(nativeModel.bytes()).toBeGreaterThan(before + 4 * (2 * 2 * 2 * 3 + 3));
+  });
+
   it('folds with several threads and large batches (blocked prediction) the same as with one', () => {
     const c = build('dense', 'bn');
     randomize(c, 61);
@@ -273,6 +288,32 @@ describe('folding batch normalization into the layer before it in predict', () =
   });
 });
 
+describe('a normalized axis of one value (allowed, as in Keras)', () => {
+  it('batch normalization of one channel and layer normalization of one feature train and predict finite values', async () => {
+    const model = nn.sequential([
+      nn.layers.dense({ units: 1, inputDim: 3 }),
+      nn.layers.batchNormalization(),
+      nn.layers.layerNormalization(),
+      nn.layers.dense({ units: 2 }),
+    ]);
+    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const r = rng(2);
+    const x = nn.tensor(
+      new Float32Array(30).map(() => r()),
+      [10, 3],
+    );
+    const y = nn.tensor(
+      new Float32Array(20).map(() => r()),
+      [10, 2],
+    );
+    await model.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0 });
+    const p = model.predict(x).data;
+    expect(p.every(Number.isFinite)).toBe(true);
+    // A layer normalization over one value outputs its beta: every sample predicts the same.
+    for (let i = 1; i < 10; i++) expect(p[2 * i]).toBeCloseTo(p[0]!, 6);
+  });
+});
+
 describe('trainable', () => {
   it('a frozen layer does not move (sgd with l2, adamw decay); the others do', async () => {
     for (const optimizer of [
@@ -286,8 +327,14 @@ describe('trainable', () => {
       ]);
       model.compile({ optimizer, loss: 'meanSquaredError' });
       const r = rng(1);
-      const x = nn.tensor(new Float32Array(24).map(() => r()), [8, 3]);
-      const y = nn.tensor(new Float32Array(16).map(() => r()), [8, 2]);
+      const x = nn.tensor(
+        new Float32Array(24).map(() => r()),
+        [8, 3],
+      );
+      const y = nn.tensor(
+        new Float32Array(16).map(() => r()),
+        [8, 2],
+      );
       const w0 = model.getWeights();
       await model.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0 });
       const w1 = model.getWeights();

@@ -31,8 +31,7 @@ export interface LayerNormalizationOptions {
 }
 
 function common(o: Record<string, unknown>): Partial<LayerConfig> {
-  const epsilon =
-    o.epsilon === undefined ? 1e-3 : checkNumber(o.epsilon, 'epsilon', { min: 0, minExclusive: true, max: 1e6 });
+  const epsilon = o.epsilon === undefined ? 1e-3 : checkNumber(o.epsilon, 'epsilon', { min: 0, minExclusive: true });
   return {
     epsilon,
     center: o.center === undefined ? true : checkBoolean(o.center, 'center'),

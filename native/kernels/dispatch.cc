@@ -76,7 +76,7 @@ struct Registry {
         avx2::fill_gemm(k.gemm);
         avx2::fill_math(k.math);
         avx2::fill_optim(k.optim);
-      avx2::fill_norm(k.norm);
+        avx2::fill_norm(k.norm);
       });
 #ifdef SIMDNN_EMULATED_AVX512
     f.avx512 = true;  // test builds whose AVX-512 kernels are emulated (see vec_avx512.h)
@@ -87,7 +87,7 @@ struct Registry {
         avx512::fill_gemm(k.gemm);
         avx512::fill_math(k.math);
         avx512::fill_optim(k.optim);
-      avx512::fill_norm(k.norm);
+        avx512::fill_norm(k.norm);
       });
 #endif
 #if defined(__aarch64__)

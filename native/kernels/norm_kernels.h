@@ -22,8 +22,8 @@ struct NormKernels {
   // Each row over its cols: mean μ, biased variance σ², inv = 1/sqrt(σ² + eps),
   // xhat = (x − μ)·inv (stored when xhat is not nullptr), y = xhat·gamma + beta.
   // inv_out (rows values) is written when not nullptr; y may be x.
-  void (*row_norm)(const float* x, size_t rows, size_t cols, float eps, const float* gamma, const float* beta,
-                   float* y, float* xhat, float* inv_out);
+  void (*row_norm)(const float* x, size_t rows, size_t cols, float eps, const float* gamma, const float* beta, float* y,
+                   float* xhat, float* inv_out);
   // The backward pass of row_norm from its xhat and inv: with g = dy·gamma,
   // dx = inv · (g − mean(g) − xhat · mean(g·xhat)) per row (dx may be dy);
   // dgamma[c] += Σ_r dy·xhat, dbeta[c] += Σ_r dy (in row order).

@@ -139,7 +139,7 @@ class Network {
   // layer before one (bias always on) whose kernel and bias hold the folded
   // values, rebuilt when a version of the tensors it was folded from moves.
   struct Fold {
-    size_t layer;                  // the dense / conv layer; layer + 1 is the batch normalization
+    size_t layer;                   // the dense / conv layer; layer + 1 is the batch normalization
     std::unique_ptr<Layer> folded;  // built on the first prediction
     uint64_t version = ~(uint64_t)0;
   };

@@ -83,7 +83,8 @@ static void col_affine2(const float* dy, const float* x, size_t rows, size_t col
     const size_t o = r * cols;
     for (size_t c = 0; c < cols; c += kLanes) {
       const size_t w = cols - c;
-      const vf v = vfmadd(nload(dy + o + c, w), nload(a + c, w), vfmadd(nload(x + o + c, w), nload(b + c, w), nload(d + c, w)));
+      const vf v =
+          vfmadd(nload(dy + o + c, w), nload(a + c, w), vfmadd(nload(x + o + c, w), nload(b + c, w), nload(d + c, w)));
       nstore(dx + o + c, v, w);
     }
   }

@@ -61,9 +61,7 @@ std::vector<Param*> BatchNorm::params() {
   return p;
 }
 
-size_t BatchNorm::workspace_bytes() const {
-  return y_.bytes() + partial_.bytes() + 7 * mean_.bytes();
-}
+size_t BatchNorm::workspace_bytes() const { return y_.bytes() + partial_.bytes() + 7 * mean_.bytes(); }
 
 void BatchNorm::inference_affine(float* a, float* b) const {
   const float* mm = moving_mean_.value().data();
@@ -104,7 +102,8 @@ void BatchNorm::column_sums(const float* x, const float* dy, size_t m, const flo
 void BatchNorm::affine(const float* x, size_t m, const float* a, const float* b, float* y, size_t threads) const {
   const NormKernels& k = kernels().norm;
   const size_t c = c_;
-  for_blocks(m, c, threads, [&](size_t, size_t r0, size_t r1) { k.col_affine(x + r0 * c, r1 - r0, c, a, b, y + r0 * c); });
+  for_blocks(m, c, threads,
+             [&](size_t, size_t r0, size_t r1) { k.col_affine(x + r0 * c, r1 - r0, c, a, b, y + r0 * c); });
 }
 
 const float* BatchNorm::forward(const float* x, size_t rows, Pass pass, Rng& /*rng*/) {
