@@ -20,6 +20,12 @@ export {
   maxPooling2d,
 } from './layers/pooling.js';
 export { flatten, reshape } from './layers/reshape.js';
+export {
+  type BatchNormalizationOptions,
+  type LayerNormalizationOptions,
+  batchNormalization,
+  layerNormalization,
+} from './layers/normalization.js';
 
 /** Rebuilds a layer from its JSON description (validated again). @internal */
 export function layerFromJSON(c: LayerConfig): Layer {
@@ -32,5 +38,7 @@ export function layerFromJSON(c: LayerConfig): Layer {
       'layer.type',
       (c as { type?: unknown })?.type,
     );
-  return kind.fromJSON(c);
+  const layer = kind.fromJSON(c);
+  if ((c as { trainable?: unknown }).trainable === false) layer.trainable = false;
+  return layer;
 }

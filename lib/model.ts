@@ -23,7 +23,8 @@ import { type FitTarget, fitModel } from './training.js';
 import { Optimizer, resolveOptimizer } from './optimizers.js';
 import { resolveSeed } from './system.js';
 import { Tensor, outputStorage, toTensor } from './tensor.js';
-import { checkChoice, checkInteger, checkKnownKeys, checkNumber, checkOptions } from './validate.js';
+import { checkBoolean, checkChoice, checkInteger, checkKnownKeys, checkNumber, checkOptions } from './validate.js';
+import { checkMovingVariance } from './layers/normalization.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type NativeModel = any;
@@ -235,13 +236,34 @@ export class Sequential {
       seed: this.seed,
       layers: this.layers.map((l, i) => l.toNative(shapes[i]!.input)),
     });
+    this.nativeTrainable = this.layers.map((l) => l.trainable);
     if (this.compileOptions) this.nativeCompile();
     return this;
   }
 
   private get model(): NativeModel {
     if (!this.nativeModel) this.build();
+    this.syncTrainable();
     return this.nativeModel;
+  }
+
+  /** The trainable flags the native model has (layer.trainable may change at any time). */
+  private nativeTrainable?: boolean[];
+
+  private syncTrainable(): void {
+    const flags = this.layers.map((l) => l.trainable);
+    const had = this.nativeTrainable ?? this.layers.map((l) => l.config.trainable !== false);
+    if (flags.every((f, i) => f === had[i])) {
+      this.nativeTrainable = had;
+      return;
+    }
+    this.nativeModel.setTrainable(flags);
+    this.nativeTrainable = flags;
+  }
+
+  /** @internal Whether predict folds batch normalizations into the dense / conv layer before them (default true). */
+  setFoldBatchNorm(fold: boolean): void {
+    this.model.setFoldBatchNorm(Boolean(fold));
   }
 
   /** Chooses the optimizer, the loss and the metrics. */
@@ -572,12 +594,25 @@ export class Sequential {
     return new Tensor(out, [rows, ...this.outputShape!]);
   }
 
-  /** The loss of the batch (x, y) and its gradient for every weight tensor, in the order of getWeights(). Regularization included. */
-  computeGradients(x: unknown, y: unknown): { loss: number; grads: Float32Array[] } {
+  /**
+   * The loss of the batch (x, y) and its gradient for every weight tensor, in the order of getWeights()
+   * (zeros for a batch normalization's moving statistics, which are not trained). Regularization included.
+   * By default an inference-mode pass (no dropout, batch normalization with its moving statistics);
+   * `{ training: true }` runs a training-mode pass, as Keras's `training=True`: dropout on, batch
+   * normalization with the batch's statistics, which also updates its moving statistics.
+   */
+  computeGradients(
+    x: unknown,
+    y: unknown,
+    options: { training?: boolean } = {},
+  ): { loss: number; grads: Float32Array[] } {
+    const o = checkOptions(options, 'options');
+    checkKnownKeys(o, ['training'], 'computeGradients options');
+    const training = o.training === undefined ? false : checkBoolean(o.training, 'options.training');
     this.requireCompiled('computeGradients');
     const tx = this.prepareX(x);
     const ty = this.prepareY(y, tx.shape[0]!);
-    return this.model.computeGradients(tx.data, ty.data, null, tx.shape[0]!);
+    return this.model.computeGradients(tx.data, ty.data, null, tx.shape[0]!, training);
   }
 
   /** Copies of the weights: [kernel0 (inputs x units, row-major), bias0, kernel1, ...]. */
@@ -588,7 +623,8 @@ export class Sequential {
   /** Copies weights in (same order and sizes as getWeights). Nothing changes if any array is wrong. */
   setWeights(weights: Float32Array[]): void {
     if (!Array.isArray(weights)) throw typeError('an array of Float32Arrays', 'weights', weights);
-    const shapes = this.weightShapes();
+    const specs = this.weightSpecs();
+    const shapes = specs.map((w) => w.shape);
     if (weights.length !== shapes.length)
       throw new RangeError(
         expectedMessage(
@@ -602,10 +638,27 @@ export class Sequential {
       const t = w instanceof Tensor ? w.data : w;
       if (!(t instanceof Float32Array)) throw typeError('a Float32Array', `weights[${i}]`, w);
       if (t.length !== size)
-        throw rangeError(`a Float32Array of length ${size} (shape [${shapes[i]!.join(', ')}])`, `weights[${i}]`, t);
+        throw rangeError(
+          `a Float32Array of length ${size} (shape [${shapes[i]!.join(', ')}]${specs[i]!.stateOf ? `, the ${specs[i]!.name} of ${specs[i]!.stateOf}` : ''})`,
+          `weights[${i}]`,
+          t,
+        );
+      if (specs[i]!.name === 'movingVariance' && specs[i]!.stateOf) checkMovingVariance(t, `weights[${i}]`);
       return t;
     });
     this.model.setWeights(arrays);
+  }
+
+  /** @internal Names and shapes of the weight tensors; stateOf names the layer of a moving statistic. */
+  private weightSpecs(): { name: string; shape: number[]; stateOf?: string }[] {
+    if (this.sampleShape === undefined) throw new Error('The model has no input size yet');
+    const shapes = this.layerShapes();
+    return this.layers.flatMap((l, i) =>
+      l.weights(shapes[i]!.input).map((w) => ({
+        ...w,
+        stateOf: w.name === 'movingMean' || w.name === 'movingVariance' ? this.layerLabel(i) : undefined,
+      })),
+    );
   }
 
   /** Shapes of the weight tensors, in the order of getWeights(). */

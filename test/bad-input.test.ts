@@ -467,7 +467,7 @@ const rows: Row[] = [
     'dense: an unknown option',
     () => nn.layers.dense(bad({ units: 2, unit: 3 })),
     TypeError,
-    'Expected one of the options units, inputDim, inputShape, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, name for dense options, but received an unknown option "unit"',
+    'Expected one of the options units, inputDim, inputShape, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, trainable, name for dense options, but received an unknown option "unit"',
   ],
   [
     'dense: name a number',
@@ -516,7 +516,7 @@ const rows: Row[] = [
     'dropout: an unknown option',
     () => nn.layers.dropout(bad({ rate: 0.5, seed: 1 })),
     TypeError,
-    'Expected one of the options rate, name for dropout options, but received an unknown option "seed"',
+    'Expected one of the options rate, trainable, name for dropout options, but received an unknown option "seed"',
   ],
   [
     'activation: an unknown name',
@@ -1485,6 +1485,113 @@ const rows: Row[] = [
     () => nn.loadModel(Buffer.from('not a model at all')),
     nn.ModelFormatError,
     'Expected a model buffer from model.toBuffer() (starting with the bytes "SIMDNN\\0\\x01") for the model buffer, but received bytes starting with "not a mo"',
+  ],
+  [
+    'batchNormalization: epsilon 0',
+    () => nn.layers.batchNormalization({ epsilon: 0 }),
+    RangeError,
+    'Expected a finite number > 0 for epsilon, but received 0',
+  ],
+  [
+    'batchNormalization: a negative epsilon',
+    () => nn.layers.batchNormalization({ epsilon: -1e-3 }),
+    RangeError,
+    'Expected a finite number > 0 for epsilon, but received -0.001',
+  ],
+  [
+    'layerNormalization: epsilon 0',
+    () => nn.layers.layerNormalization({ epsilon: 0 }),
+    RangeError,
+    'Expected a finite number > 0 for epsilon, but received 0',
+  ],
+  [
+    'batchNormalization: momentum 1',
+    () => nn.layers.batchNormalization({ momentum: 1 }),
+    RangeError,
+    'Expected a number in [0, 1) for momentum, but received 1',
+  ],
+  [
+    'batchNormalization: a negative momentum',
+    () => nn.layers.batchNormalization({ momentum: -0.1 }),
+    RangeError,
+    'Expected a number in [0, 1) for momentum, but received -0.1',
+  ],
+  [
+    'batchNormalization: momentum a string',
+    () => nn.layers.batchNormalization({ momentum: bad('0.9') }),
+    TypeError,
+    'Expected a number for momentum, but received "0.9"',
+  ],
+  [
+    'batchNormalization: center not a boolean',
+    () => nn.layers.batchNormalization({ center: bad(1) }),
+    TypeError,
+    'Expected a boolean for center, but received 1',
+  ],
+  [
+    'batchNormalization: an unknown option',
+    () => nn.layers.batchNormalization(bad({ axis: -1 })),
+    TypeError,
+    'Expected one of the options momentum, epsilon, center, scale, trainable, inputShape, name for batchNormalization options, but received an unknown option "axis"',
+  ],
+  [
+    'batchNormalization: a sample of four dimensions',
+    () => nn.sequential([nn.layers.batchNormalization({ inputShape: bad([2, 2, 2, 2]) })]),
+    TypeError,
+    'Expected a sample shape ([features], [steps, c] or [h, w, c]) for inputShape, but received [2, 2, 2, 2]',
+  ],
+  [
+    'setWeights: a moving mean of the wrong size',
+    () => {
+      const m = nn.sequential([nn.layers.dense({ units: 3, inputDim: 2 }), nn.layers.batchNormalization()]);
+      const w = m.getWeights();
+      w[4] = new Float32Array(2);
+      m.setWeights(w);
+    },
+    RangeError,
+    'Expected a Float32Array of length 3 (shape [3], the movingMean of batchNormalization_1) for weights[4], but received a Float32Array of length 2',
+  ],
+  [
+    'setWeights: a negative moving variance',
+    () => {
+      const m = nn.sequential([nn.layers.dense({ units: 3, inputDim: 2 }), nn.layers.batchNormalization()]);
+      const w = m.getWeights();
+      w[5] = new Float32Array([1, -0.5, 1]);
+      m.setWeights(w);
+    },
+    RangeError,
+    'Expected a moving variance of finite values >= 0 for weights[5][1], but received -0.5',
+  ],
+  [
+    'setWeights: a NaN moving variance',
+    () => {
+      const m = nn.sequential([nn.layers.dense({ units: 3, inputDim: 2 }), nn.layers.batchNormalization()]);
+      const w = m.getWeights();
+      w[5] = new Float32Array([1, NaN, 1]);
+      m.setWeights(w);
+    },
+    RangeError,
+    'Expected a moving variance of finite values >= 0 for weights[5][1], but received NaN',
+  ],
+  [
+    'layer.trainable: a string',
+    () => {
+      nn.layers.dense({ units: 1 }).trainable = bad('false');
+    },
+    TypeError,
+    'Expected a boolean for trainable, but received "false"',
+  ],
+  [
+    'dense: trainable a number',
+    () => nn.layers.dense({ units: 1, trainable: bad(0) }),
+    TypeError,
+    'Expected a boolean for trainable, but received 0',
+  ],
+  [
+    'computeGradients: training not a boolean',
+    () => classifier().computeGradients(x4(), y3(), { training: bad(1) }),
+    TypeError,
+    'Expected a boolean for options.training, but received 1',
   ],
 ];
 

@@ -133,7 +133,7 @@ describe('raw addon: Model', () => {
       'Expected an integer from 0 to 2^64 - 1 for seed',
     );
     fails(() => new addon.Model({ inputSize: 2, layers: [5] }), TypeError, 'Expected an object for each layer');
-    fails(() => new addon.Model({ inputSize: 2, layers: [{ type: 9 }] }), RangeError, 'Unknown value for type');
+    fails(() => new addon.Model({ inputSize: 2, layers: [{ type: 11 }] }), RangeError, 'Unknown value for type');
     fails(
       () => new addon.Model({ inputSize: 2, layers: [{ type: 0, units: 0 }] }),
       RangeError,

@@ -5,7 +5,7 @@
  */
 import type { ActivationName } from '../names.js';
 import type { InitializerSpec } from '../initializers.js';
-import { expectedMessage } from '../errors.js';
+import { describe, expectedMessage } from '../errors.js';
 
 /** The shape of one sample, without the batch dimension: `[features]`, `[steps, channels]` or `[h, w, c]`. */
 export type Shape = number[];
@@ -25,7 +25,9 @@ export type LayerType =
   | 'globalAveragePooling1d'
   | 'globalMaxPooling1d'
   | 'flatten'
-  | 'reshape';
+  | 'reshape'
+  | 'batchNormalization'
+  | 'layerNormalization';
 
 /** The JSON description of a layer (what `save` writes and `layerFromJSON` reads). */
 export interface LayerConfig {
@@ -50,6 +52,13 @@ export interface LayerConfig {
   poolSize?: number[];
   padding?: 'valid' | 'same';
   targetShape?: Shape;
+  /** Keras's trainable (saved only when false). */
+  trainable?: boolean;
+  /** batchNormalization, layerNormalization */
+  momentum?: number;
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
 }
 
 /** A weight tensor of a layer: its name within the layer and its shape. */
@@ -95,8 +104,23 @@ export function layerTypes(): string[] {
 
 /** A layer description; the model builds the native layers from it. */
 export class Layer {
+  private isTrainable: boolean;
   /** @internal */
-  constructor(readonly config: Readonly<LayerConfig>) {}
+  constructor(readonly config: Readonly<LayerConfig>) {
+    this.isTrainable = config.trainable !== false;
+  }
+  /**
+   * Keras's fine-tuning switch: the weights of a frozen layer (false) do not move in training (no optimizer
+   * step, no regularizer gradient, no weight decay), and a frozen batchNormalization normalizes with its moving
+   * statistics in training too. Takes effect from the next fit / computeGradients; saved with the model.
+   */
+  get trainable(): boolean {
+    return this.isTrainable;
+  }
+  set trainable(v: boolean) {
+    if (typeof v !== 'boolean') throw new TypeError(expectedMessage('a boolean', 'trainable', describe(v)));
+    this.isTrainable = v;
+  }
   get type(): LayerType {
     return this.config.type;
   }
@@ -114,14 +138,20 @@ export class Layer {
   }
   /** @internal The native spec for an input shape. */
   toNative(input: Shape): Record<string, unknown> {
-    return this.kind.native(this.config, input);
+    return { ...this.kind.native(this.config, input), trainable: this.isTrainable };
   }
-  /** Whether the layer holds weights. */
+  /** Whether the layer holds trainable weights. */
   get hasWeights(): boolean {
-    return this.config.type === 'dense' || this.config.type === 'conv2d' || this.config.type === 'conv1d';
+    const t = this.config.type;
+    if (t === 'batchNormalization' || t === 'layerNormalization')
+      return this.config.scale !== false || this.config.center !== false;
+    return t === 'dense' || t === 'conv2d' || t === 'conv1d';
   }
   toJSON(): LayerConfig {
-    return { ...this.config };
+    const c: LayerConfig = { ...this.config };
+    delete c.trainable;
+    if (!this.isTrainable) c.trainable = false;
+    return c;
   }
 }
 

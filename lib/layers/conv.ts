@@ -12,6 +12,7 @@ import {
   nameOption,
   omit,
   regularizersFromJSON,
+  trainableOption,
   weightedNative,
   weightedOptions,
 } from './core.js';
@@ -38,6 +39,8 @@ export interface ConvOptions {
   biasRegularizer?: Regularizer;
   /** The sample shape, first layer only: `[h, w, c]` (conv1d: `[steps, c]`). */
   inputShape?: number[];
+  /** Keras's fine-tuning switch (default true). */
+  trainable?: boolean;
   name?: string;
 }
 
@@ -54,6 +57,7 @@ const KEYS = [
   'kernelRegularizer',
   'biasRegularizer',
   'inputShape',
+  'trainable',
   'name',
 ];
 
@@ -88,6 +92,7 @@ function conv(type: 'conv2d' | 'conv1d', options: ConvOptions): Layer {
     padding: paddingOption(o.padding),
     dilationRate,
     inputShape,
+    trainable: trainableOption(o),
     ...weightedOptions(o),
   });
 }

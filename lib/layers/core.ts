@@ -25,6 +25,8 @@ export const NATIVE_TYPE = {
   globalAveragePool: 6,
   globalMaxPool: 7,
   reshape: 8,
+  batchNorm: 9,
+  layerNorm: 10,
 } as const;
 
 export const MAX_UNITS = 1 << 24;
@@ -79,6 +81,11 @@ export function omit(c: LayerConfig, keys: (keyof LayerConfig)[]): Record<string
   return rest;
 }
 
+/** @internal A trainable option (undefined when absent: the layer is trainable). */
+export function trainableOption(o: Record<string, unknown>): boolean | undefined {
+  return o.trainable === undefined ? undefined : checkBoolean(o.trainable, 'trainable');
+}
+
 /** @internal A name option. */
 export function nameOption(o: Record<string, unknown>): string | undefined {
   return o.name === undefined ? undefined : checkString(o.name, 'name');
@@ -108,6 +115,8 @@ export interface DenseOptions {
   biasInitializer?: InitializerSpec;
   kernelRegularizer?: Regularizer;
   biasRegularizer?: Regularizer;
+  /** Keras's fine-tuning switch (default true): a frozen layer's weights do not move. */
+  trainable?: boolean;
   name?: string;
 }
 
@@ -126,6 +135,7 @@ export function dense(options: DenseOptions): Layer {
       'biasInitializer',
       'kernelRegularizer',
       'biasRegularizer',
+      'trainable',
       'name',
     ],
     'dense options',
@@ -151,6 +161,7 @@ export function dense(options: DenseOptions): Layer {
     name: nameOption(o),
     units,
     inputDim,
+    trainable: trainableOption(o),
     ...weightedOptions(o),
   });
 }
@@ -185,11 +196,11 @@ registerLayer({
 });
 
 /** Inverted dropout: during training each value is zeroed with probability `rate` and the rest scaled by `1 / (1 - rate)`; the identity otherwise. */
-export function dropout(options: { rate: number; name?: string }): Layer {
+export function dropout(options: { rate: number; trainable?: boolean; name?: string }): Layer {
   const o = checkOptions(options, 'options');
-  checkKnownKeys(o, ['rate', 'name'], 'dropout options');
+  checkKnownKeys(o, ['rate', 'trainable', 'name'], 'dropout options');
   const rate = checkNumber(o.rate, 'rate', { min: 0, max: 1, maxExclusive: true });
-  return new Layer({ type: 'dropout', rate, name: nameOption(o) });
+  return new Layer({ type: 'dropout', rate, name: nameOption(o), trainable: trainableOption(o) });
 }
 
 registerLayer({
@@ -201,11 +212,11 @@ registerLayer({
 });
 
 /** An activation applied on its own (softmax over the whole sample). */
-export function activation(options: { activation: ActivationName; name?: string }): Layer {
+export function activation(options: { activation: ActivationName; trainable?: boolean; name?: string }): Layer {
   const o = checkOptions(options, 'options');
-  checkKnownKeys(o, ['activation', 'name'], 'activation options');
+  checkKnownKeys(o, ['activation', 'trainable', 'name'], 'activation options');
   const a = checkChoice(o.activation, ACTIVATIONS, 'activation');
-  return new Layer({ type: 'activation', activation: a, name: nameOption(o) });
+  return new Layer({ type: 'activation', activation: a, name: nameOption(o), trainable: trainableOption(o) });
 }
 
 registerLayer({

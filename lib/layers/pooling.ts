@@ -1,7 +1,7 @@
 /** Pooling layers: max and average over windows (2-D and 1-D), and global pooling over every position. */
 import { checkKnownKeys, checkOptions } from '../validate.js';
 import { Layer, type LayerConfig, type LayerType, registerLayer, shapeError } from './base.js';
-import { NATIVE_TYPE, inputShapeOption, nameOption, omit } from './core.js';
+import { NATIVE_TYPE, inputShapeOption, nameOption, omit, trainableOption } from './core.js';
 import { applyWindow, paddingOption, sizeOption } from './window.js';
 
 export interface PoolingOptions {
@@ -12,6 +12,7 @@ export interface PoolingOptions {
   /** `'valid'` (default) or `'same'`; padded cells are ignored (max) or not counted (average). */
   padding?: 'valid' | 'same';
   inputShape?: number[];
+  trainable?: boolean;
   name?: string;
 }
 
@@ -20,7 +21,7 @@ type WindowPool = 'maxPooling2d' | 'averagePooling2d' | 'maxPooling1d' | 'averag
 function pooling(type: WindowPool, options: PoolingOptions): Layer {
   const axes = type.endsWith('2d') ? 2 : 1;
   const o = checkOptions(options ?? {}, 'options');
-  checkKnownKeys(o, ['poolSize', 'strides', 'padding', 'inputShape', 'name'], `${type} options`);
+  checkKnownKeys(o, ['poolSize', 'strides', 'padding', 'inputShape', 'trainable', 'name'], `${type} options`);
   const poolSize = o.poolSize === undefined ? Array(axes).fill(2) : sizeOption(o.poolSize, 'poolSize', axes);
   const strides = o.strides === undefined || o.strides === null ? poolSize : sizeOption(o.strides, 'strides', axes);
   const inputShape = inputShapeOption(
@@ -28,7 +29,15 @@ function pooling(type: WindowPool, options: PoolingOptions): Layer {
     [axes + 1],
     axes === 2 ? 'a sample shape [h, w, c]' : 'a sample shape [steps, c]',
   );
-  return new Layer({ type, name: nameOption(o), poolSize, strides, padding: paddingOption(o.padding), inputShape });
+  return new Layer({
+    type,
+    name: nameOption(o),
+    poolSize,
+    strides,
+    padding: paddingOption(o.padding),
+    inputShape,
+    trainable: trainableOption(o),
+  });
 }
 
 export function maxPooling2d(options: PoolingOptions = {}): Layer {
@@ -79,13 +88,13 @@ type GlobalPool = 'globalAveragePooling2d' | 'globalMaxPooling2d' | 'globalAvera
 function globalPooling(type: GlobalPool, options: { inputShape?: number[]; name?: string }): Layer {
   const axes = type.endsWith('2d') ? 2 : 1;
   const o = checkOptions(options ?? {}, 'options');
-  checkKnownKeys(o, ['inputShape', 'name'], `${type} options`);
+  checkKnownKeys(o, ['inputShape', 'trainable', 'name'], `${type} options`);
   const inputShape = inputShapeOption(
     o.inputShape,
     [axes + 1],
     axes === 2 ? 'a sample shape [h, w, c]' : 'a sample shape [steps, c]',
   );
-  return new Layer({ type, name: nameOption(o), inputShape });
+  return new Layer({ type, name: nameOption(o), inputShape, trainable: trainableOption(o) });
 }
 
 /** The mean over every position of each channel: `[h, w, c]` → `[c]`. */

@@ -2,19 +2,29 @@
 import { rangeError, typeError } from '../errors.js';
 import { checkInteger, checkKnownKeys, checkOptions } from '../validate.js';
 import { Layer, registerLayer, product } from './base.js';
-import { MAX_UNITS, NATIVE_TYPE, nameOption } from './core.js';
+import { MAX_UNITS, NATIVE_TYPE, nameOption, trainableOption } from './core.js';
 
 /** `[h, w, c]` → `[h·w·c]`, keeping the row-major (h, w, c) order. */
-export function flatten(options: { inputShape?: number[]; name?: string } = {}): Layer {
+export function flatten(options: { inputShape?: number[]; trainable?: boolean; name?: string } = {}): Layer {
   const o = checkOptions(options ?? {}, 'options');
-  checkKnownKeys(o, ['inputShape', 'name'], 'flatten options');
-  return new Layer({ type: 'flatten', name: nameOption(o), inputShape: shapeOption(o.inputShape, 'inputShape') });
+  checkKnownKeys(o, ['inputShape', 'trainable', 'name'], 'flatten options');
+  return new Layer({
+    type: 'flatten',
+    name: nameOption(o),
+    inputShape: shapeOption(o.inputShape, 'inputShape'),
+    trainable: trainableOption(o),
+  });
 }
 
 /** A new sample shape with the same number of values; one dimension may be -1 (inferred). */
-export function reshape(options: { targetShape: number[]; inputShape?: number[]; name?: string }): Layer {
+export function reshape(options: {
+  targetShape: number[];
+  inputShape?: number[];
+  trainable?: boolean;
+  name?: string;
+}): Layer {
   const o = checkOptions(options, 'options');
-  checkKnownKeys(o, ['targetShape', 'inputShape', 'name'], 'reshape options');
+  checkKnownKeys(o, ['targetShape', 'inputShape', 'trainable', 'name'], 'reshape options');
   const t = o.targetShape;
   if (!Array.isArray(t) || t.length === 0) throw typeError('a non-empty array of dimensions', 'targetShape', t);
   const targetShape = t.map((d, i) =>
@@ -27,6 +37,7 @@ export function reshape(options: { targetShape: number[]; inputShape?: number[];
     name: nameOption(o),
     targetShape,
     inputShape: shapeOption(o.inputShape, 'inputShape'),
+    trainable: trainableOption(o),
   });
 }
 

@@ -121,6 +121,7 @@ struct Optimizer::Impl {
   struct Param {
     size_t n;
     Buffer state[3];
+    bool frozen = false;
   };
   std::vector<Param> params;
   std::vector<size_t> offsets;  // start of each tensor in the concatenated index space
@@ -189,6 +190,10 @@ struct Optimizer::Impl {
     }
     auto block = [&](size_t b) {
       const size_t i = block_param[b], lo = (b - first_block[i]) * kBlock;
+      if (params[i].frozen) {
+        block_sums[b] = 0.f;
+        return;
+      }
       block_sums[b] = k->optim.grad_sum_squares(steps[i], w[i] + lo, g[i] + lo, std::min(kBlock, params[i].n - lo));
     };
     const size_t nb = block_param.size();
@@ -232,7 +237,7 @@ struct Optimizer::Impl {
     for (; i < params.size() && offsets[i] < e; ++i) {
       const size_t off = offsets[i];
       const size_t lo = std::max(b, off) - off, hi = std::min(e, off + params[i].n) - off;
-      if (lo < hi) update(i, w[i], wo[i], g[i], lo, hi);
+      if (lo < hi && !params[i].frozen) update(i, w[i], wo[i], g[i], lo, hi);
     }
   }
 
@@ -301,6 +306,12 @@ size_t Optimizer::add_param(size_t n) {
   im.offsets.push_back(im.total);
   im.total += n;
   return im.params.size() - 1;
+}
+
+void Optimizer::set_frozen(size_t index, bool frozen) {
+  if (index >= impl_->params.size())
+    throw std::out_of_range("Optimizer::set_frozen: index " + std::to_string(index) + " out of range");
+  impl_->params[index].frozen = frozen;
 }
 
 size_t Optimizer::num_params() const { return impl_->params.size(); }

@@ -81,6 +81,9 @@ class Optimizer {
   size_t add_param(size_t n);
   size_t num_params() const;
   size_t param_size(size_t index) const;
+  // A frozen tensor is skipped by step(): not written (not even w_out), its
+  // state kept, and left out of the gradient norms that clipping uses.
+  void set_frozen(size_t index, bool frozen);
 
   // One update of every registered tensor: w[i] and g[i] point to
   // param_size(i) floats (g is not modified); regs is nullptr (no

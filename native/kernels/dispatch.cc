@@ -66,6 +66,7 @@ struct Registry {
       scalar::fill_gemm(k.gemm);
       scalar::fill_math(k.math);
       scalar::fill_optim(k.optim);
+      scalar::fill_norm(k.norm);
     });
 #if defined(__x86_64__)
     X86Features f = detect_x86();
@@ -75,6 +76,7 @@ struct Registry {
         avx2::fill_gemm(k.gemm);
         avx2::fill_math(k.math);
         avx2::fill_optim(k.optim);
+        avx2::fill_norm(k.norm);
       });
 #ifdef SIMDNN_EMULATED_AVX512
     f.avx512 = true;  // test builds whose AVX-512 kernels are emulated (see vec_avx512.h)
@@ -85,6 +87,7 @@ struct Registry {
         avx512::fill_gemm(k.gemm);
         avx512::fill_math(k.math);
         avx512::fill_optim(k.optim);
+        avx512::fill_norm(k.norm);
       });
 #endif
 #if defined(__aarch64__)
@@ -93,6 +96,7 @@ struct Registry {
       neon::fill_gemm(k.gemm);
       neon::fill_math(k.math);
       neon::fill_optim(k.optim);
+      neon::fill_norm(k.norm);
     });
 #endif
     // Fastest available first.

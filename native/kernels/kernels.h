@@ -7,6 +7,7 @@
 #include "basic_kernels.h"
 #include "gemm_kernels.h"
 #include "math_kernels.h"
+#include "norm_kernels.h"
 #include "optim_kernels.h"
 
 namespace simdnn {
@@ -20,6 +21,7 @@ struct Kernels {
   GemmKernels gemm;
   MathKernels math;
   OptimKernels optim;
+  NormKernels norm;
 };
 
 #define SIMDNN_DECLARE_ISA(ns)      \
@@ -28,6 +30,7 @@ struct Kernels {
   void fill_gemm(GemmKernels& k);   \
   void fill_math(MathKernels& k);   \
   void fill_optim(OptimKernels& k); \
+  void fill_norm(NormKernels& k);   \
   }
 SIMDNN_DECLARE_ISA(scalar)
 #if defined(__x86_64__) || defined(_M_X64)

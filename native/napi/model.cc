@@ -204,6 +204,8 @@ void ModelWrap::Register(Napi::Env env, Napi::Object exports) {
                                         InstanceMethod<&ModelWrap::GetRngState>("getRngState"),
                                         InstanceMethod<&ModelWrap::SetRngState>("setRngState"),
                                         InstanceMethod<&ModelWrap::Reseed>("reseed"),
+                                        InstanceMethod<&ModelWrap::SetTrainable>("setTrainable"),
+                                        InstanceMethod<&ModelWrap::SetFoldBatchNorm>("setFoldBatchNorm"),
                                     });
   instance_data(env).model_ctor = Napi::Persistent(ctor);
   exports.Set("Model", ctor);
@@ -275,7 +277,7 @@ Napi::Value ModelWrap::Compile(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::GetWeights(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto lk = lock_or_throw(env, "read the weights");
-  const auto& params = net_->params();
+  const auto& params = net_->weights();
   Napi::Array out = Napi::Array::New(env, params.size());
   for (uint32_t i = 0; i < params.size(); ++i)
     out.Set(i, to_js(env, params[i]->value().data(), params[i]->value().size()));
@@ -287,7 +289,7 @@ Napi::Value ModelWrap::SetWeights(const Napi::CallbackInfo& info) {
   auto lk = lock_or_throw(env, "set the weights");
   if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "Expected an array of Float32Arrays");
   Napi::Array a = info[0].As<Napi::Array>();
-  const auto& params = net_->params();
+  const auto& params = net_->weights();
   if (a.Length() != params.size()) throw Napi::RangeError::New(env, "Expected one array per weight tensor");
   // Check everything before copying anything: no half-updated model. Each
   // element is read once (a getter could return another array the second time).
@@ -362,12 +364,16 @@ Napi::Value ModelWrap::ComputeGradients(const Napi::CallbackInfo& info) {
     w = info[2].As<Napi::Float32Array>().Data();
   }
   auto lk = lock_or_throw(env, "compute gradients");
+  // training: a training-mode pass (dropout on, batch normalization with the
+  // batch's statistics, updating its moving ones), as Keras's training=True.
+  const bool training = info.Length() > 4 && info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
   double loss = guarded(env, [&] {
-    return net_->forward_backward(x.Data(), y.Data(), w, rows, false, true) + net_->regularization_loss();
+    return net_->forward_backward(x.Data(), y.Data(), w, rows, training, true) + net_->regularization_loss();
   });
   Napi::Object o = Napi::Object::New(env);
   o.Set("loss", loss);
-  const auto& params = net_->params();
+  // One gradient per getWeights tensor (zeros for the moving statistics).
+  const auto& params = net_->weights();
   Napi::Array grads = Napi::Array::New(env, params.size());
   for (uint32_t i = 0; i < params.size(); ++i) grads.Set(i, to_js(env, params[i]->grad.data(), params[i]->grad.size()));
   o.Set("grads", grads);
@@ -554,6 +560,33 @@ Napi::Value ModelWrap::Reseed(const Napi::CallbackInfo& info) {
   const size_t seed = get_size(info, 0, "seed", ((size_t)1 << 53));
   auto lk = lock_or_throw(env, "reseed the model");
   net_->rng().reseed((uint64_t)seed);
+  return env.Undefined();
+}
+
+// setTrainable(flags): Keras's layer.trainable, one boolean per layer.
+Napi::Value ModelWrap::SetTrainable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "Expected an array of booleans");
+  Napi::Array a = info[0].As<Napi::Array>();
+  if (a.Length() != net_->num_layers()) throw Napi::RangeError::New(env, "Expected one flag per layer");
+  std::vector<bool> flags;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value v = a.Get(i);
+    if (!v.IsBoolean()) throw Napi::TypeError::New(env, "Expected an array of booleans");
+    flags.push_back(v.As<Napi::Boolean>().Value());
+  }
+  auto lk = lock_or_throw(env, "set which layers are trainable");
+  for (size_t i = 0; i < flags.size(); ++i) net_->set_trainable(i, flags[i]);
+  return env.Undefined();
+}
+
+// setFoldBatchNorm(fold): whether predict folds batch normalizations into the
+// dense or conv layer before them (for tests that compare both).
+Napi::Value ModelWrap::SetFoldBatchNorm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBoolean()) throw Napi::TypeError::New(env, "Expected a boolean");
+  auto lk = lock_or_throw(env, "change the folding");
+  net_->set_fold_batch_norm(info[0].As<Napi::Boolean>().Value());
   return env.Undefined();
 }
 

@@ -49,6 +49,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value GetRngState(const Napi::CallbackInfo& info);
   Napi::Value SetRngState(const Napi::CallbackInfo& info);
   Napi::Value Reseed(const Napi::CallbackInfo& info);
+  Napi::Value SetTrainable(const Napi::CallbackInfo& info);
+  Napi::Value SetFoldBatchNorm(const Napi::CallbackInfo& info);
 
   // Throws a RangeError unless the dataset's columns match this model.
   void check_dataset(Napi::Env env, const Dataset& d);

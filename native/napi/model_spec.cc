@@ -77,6 +77,11 @@ ModelSpec parse_model_spec(Napi::Object o) {
     s.bias_reg = {(float)num(l, "biasL1", 0), (float)num(l, "biasL2", 0)};
     if (s.kernel_reg.l1 < 0 || s.kernel_reg.l2 < 0 || s.bias_reg.l1 < 0 || s.bias_reg.l2 < 0)
       throw Napi::RangeError::New(o.Env(), "Expected non-negative regularization factors");
+    s.momentum = (float)num(l, "momentum", 0.99);
+    s.epsilon = (float)num(l, "epsilon", 1e-3);
+    s.center = flag(l, "center", true);
+    s.scale = flag(l, "scale", true);
+    s.trainable = flag(l, "trainable", true);
     Napi::Value gv = l.Get("window");
     if (gv.IsObject()) {
       Napi::Object g = gv.As<Napi::Object>();

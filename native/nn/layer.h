@@ -28,6 +28,9 @@ class Param {
   AlignedBuffer grad;
   float l1 = 0.f, l2 = 0.f;   // regularizer: l1 * sum|w| + l2 * sum w^2
   size_t rows = 0, cols = 0;  // shape (a bias is 1 x units)
+  // A frozen tensor (its layer's trainable is false) is not updated by the
+  // optimizer: no step, no regularizer gradient, no decay.
+  bool frozen = false;
 
  private:
   AlignedBuffer value_;
@@ -72,8 +75,23 @@ class Layer {
   // The values the output activation was applied to, from the last forward
   // (nullptr when there is no such activation).
   virtual const float* preactivation() const { return nullptr; }
+  // Trainable tensors, in the layer's getWeights order.
   virtual std::vector<Param*> params() { return {}; }
+  // Tensors the layer updates itself and the optimizer never sees (a batch
+  // normalization's moving statistics), listed after params() in getWeights.
+  virtual std::vector<Param*> state() { return {}; }
+  // Keras's trainable switch: a frozen layer's params() do not move, and a
+  // layer may also compute differently (a frozen batch normalization
+  // normalizes with its moving statistics in training too).
+  virtual void set_trainable(bool trainable) {
+    trainable_ = trainable;
+    for (Param* p : params()) p->frozen = !trainable;
+  }
+  bool trainable() const { return trainable_; }
   virtual size_t workspace_bytes() const { return 0; }
+
+ protected:
+  bool trainable_ = true;
 };
 
 }  // namespace simdnn

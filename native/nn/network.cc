@@ -10,6 +10,7 @@
 #include "core/ranges.h"
 #include "core/threadpool.h"
 #include "kernels/kernels.h"
+#include "layers/norm.h"
 #include "layers/registry.h"
 
 namespace simdnn {
@@ -46,11 +47,21 @@ Network::Network(size_t input_size, const std::vector<LayerSpec>& specs, uint64_
   check_fits_in_memory(total * 2 * sizeof(float), "the weights and gradients of this model");
   width = input_size;
   for (size_t i = 0; i < specs.size(); ++i) {
+    widths_.push_back(width);
     layers_.push_back(make_layer(specs[i], width, i, rng_));
     width = layers_.back()->output_size();
+    if (!specs[i].trainable) layers_.back()->set_trainable(false);
   }
-  for (auto& l : layers_)
+  specs_ = specs;
+  for (auto& l : layers_) {
     for (Param* p : l->params()) params_.push_back(p);
+    for (Param* p : l->params()) weights_.push_back(p);
+    for (Param* p : l->state()) weights_.push_back(p);
+  }
+  for (size_t i = 0; i + 1 < specs.size(); ++i)
+    if ((specs[i].type == LayerType::Dense || specs[i].type == LayerType::Conv) && specs[i].act == Act::Linear &&
+        specs[i + 1].type == LayerType::BatchNorm)
+      folds_.push_back(Fold{i, nullptr});
   inputs_.assign(layers_.size(), nullptr);
   grads_.resize(layers_.size());
 }
@@ -90,8 +101,65 @@ void Network::compile(Loss loss, const OptimizerConfig& opt, std::vector<Metric>
   }
 }
 
+void Network::set_trainable(size_t layer, bool trainable) {
+  if (layer >= layers_.size()) throw std::out_of_range("layer " + std::to_string(layer) + " does not exist");
+  layers_[layer]->set_trainable(trainable);
+  specs_[layer].trainable = trainable;
+}
+
+// y = BN(x·W + b) = x·(W·s) + (b·s + t) with BN's inference transform
+// y = z·s + t per channel: the folded layer is a copy of the dense or conv
+// layer with its kernel's columns (the last axis, the channels) scaled.
+const std::vector<Layer*>& Network::predict_layers() {
+  predict_layers_.clear();
+  size_t f = 0;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    if (!fold_enabled_ || f >= folds_.size() || folds_[f].layer != i) {
+      predict_layers_.push_back(layers_[i].get());
+      continue;
+    }
+    Fold& fold = folds_[f++];
+    auto* bn = static_cast<BatchNorm*>(layers_[i + 1].get());
+    std::vector<Param*> src = layers_[i]->params();  // kernel, bias?
+    uint64_t version = bn->inference_version();
+    for (const Param* p : src) version += p->version();
+    if (!fold.folded) {
+      LayerSpec s = specs_[i];
+      s.use_bias = true;
+      s.kernel_init = s.bias_init = InitSpec{Init::Zeros, 0, 0};
+      s.kernel_reg = s.bias_reg = Regularizer{};
+      Rng scratch(0);
+      fold.folded = make_layer(s, widths_[i], i, scratch);
+    }
+    if (fold.version != version) {
+      const size_t c = bn->channels();
+      AlignedBuffer a(c), t(c);
+      bn->inference_affine(a.data(), t.data());
+      std::vector<Param*> dst = fold.folded->params();
+      const float* k = src[0]->value().data();
+      float* kf = dst[0]->mutable_value().data();
+      const size_t n = src[0]->value().size();
+      for (size_t j = 0; j < n; ++j) kf[j] = k[j] * a.data()[j % c];
+      float* bf = dst[1]->mutable_value().data();
+      for (size_t j = 0; j < c; ++j) {
+        const float b = src.size() > 1 ? src[1]->value().data()[j] : 0.f;
+        bf[j] = b * a.data()[j] + t.data()[j];
+      }
+      fold.version = version;
+    }
+    predict_layers_.push_back(fold.folded.get());
+    ++i;  // the batch normalization is in the folded layer
+  }
+  return predict_layers_;
+}
+
 const float* Network::forward(const float* x, size_t rows, Pass pass) {
   const float* a = x;
+  if (pass == Pass::Predict && !folds_.empty() && fold_enabled_) {
+    for (Layer* l : predict_layers()) a = l->forward(a, rows, pass, rng_);
+    last_output_ = a;
+    return a;
+  }
   for (size_t i = 0; i < layers_.size(); ++i) {
     inputs_[i] = a;
     a = layers_[i]->forward(a, rows, pass, rng_);
@@ -137,7 +205,8 @@ bool Network::predict(const float* x, size_t rows, float* dst) {
   }
   last_output_ = nullptr;
   size_t width = 0;
-  for (auto& l : layers_) {
+  const std::vector<Layer*>& seq = predict_layers();
+  for (Layer* l : seq) {
     l->prepare_predict(block);
     width = std::max(width, l->output_size());
   }
@@ -154,9 +223,9 @@ bool Network::predict(const float* x, size_t rows, float* dst) {
       const size_t r0 = b * block, n = std::min(block, rows - r0);
       float* out = dst + r0 * outputs;
       const float* a = x + r0 * input_size_;
-      for (size_t i = 0; i < layers_.size(); ++i) {
-        float* y = i + 1 == layers_.size() ? out : a == buf[0] ? buf[1] : buf[0];
-        a = layers_[i]->predict_rows(a, n, y);
+      for (size_t i = 0; i < seq.size(); ++i) {
+        float* y = i + 1 == seq.size() ? out : a == buf[0] ? buf[1] : buf[0];
+        a = seq[i]->predict_rows(a, n, y);
       }
       if (a != out) std::memcpy(out, a, n * outputs * sizeof(float));  // the last layers are identities
     }
@@ -208,7 +277,11 @@ double Network::regularization_loss() const {
 
 void Network::apply_update() {
   if (!optimizer_) throw std::logic_error("the model is not compiled");
-  for (size_t i = 0; i < params_.size(); ++i) w_ptrs_[i] = params_[i]->mutable_value().data();  // may have moved
+  for (size_t i = 0; i < params_.size(); ++i) {
+    w_ptrs_[i] = params_[i]->frozen ? const_cast<float*>(params_[i]->value().data())
+                                    : params_[i]->mutable_value().data();  // may have moved
+    optimizer_->set_frozen(i, params_[i]->frozen);
+  }
   optimizer_->step(w_ptrs_.data(), g_ptrs_.data(), regs_.data());
 }
 
@@ -236,15 +309,19 @@ bool Network::apply_update_checked() {
   if (!optimizer_) throw std::logic_error("the model is not compiled");
   spare_.resize(params_.size());
   spare_ptrs_.resize(params_.size());
+  // A frozen tensor is not written: it keeps its buffer (and version).
   for (size_t i = 0; i < params_.size(); ++i) {
-    spare_[i].resize(params_[i]->value().size());
-    spare_ptrs_[i] = spare_[i].data();
-    w_ptrs_[i] = params_[i]->mutable_value().data();
+    const bool frozen = params_[i]->frozen;
+    optimizer_->set_frozen(i, frozen);
+    spare_[i].resize(frozen ? 0 : params_[i]->value().size());
+    spare_ptrs_[i] = frozen ? const_cast<float*>(params_[i]->value().data()) : spare_[i].data();
+    w_ptrs_[i] = const_cast<float*>(params_[i]->value().data());
   }
   optimizer_->step(w_ptrs_.data(), spare_ptrs_.data(), g_ptrs_.data(), regs_.data());
-  for (const AlignedBuffer& b : spare_)
-    if (!all_finite(b)) return false;
+  for (size_t i = 0; i < params_.size(); ++i)
+    if (!params_[i]->frozen && !all_finite(spare_[i])) return false;
   for (size_t i = 0; i < params_.size(); ++i) {
+    if (params_[i]->frozen) continue;
     std::swap(params_[i]->mutable_value(), spare_[i]);
     w_ptrs_[i] = params_[i]->mutable_value().data();
   }
@@ -259,7 +336,12 @@ void Network::restore_weights() {
 size_t Network::bytes() const {
   size_t b = 0;
   for (const auto& l : layers_) b += l->workspace_bytes();
-  for (const Param* p : params_) b += p->value().bytes() + p->grad.bytes();
+  for (const Param* p : weights_) b += p->value().bytes() + p->grad.bytes();
+  for (const Fold& f : folds_)
+    if (f.folded) {
+      b += f.folded->workspace_bytes();
+      for (const Param* p : f.folded->params()) b += p->value().bytes() + p->grad.bytes();
+    }
   for (const auto& g : grads_) b += g.bytes();
   for (const auto& g : backup_) b += g.bytes();
   for (const auto& g : spare_) b += g.bytes();

@@ -26,8 +26,10 @@ enum class LayerType : int {
   GlobalAveragePool,
   GlobalMaxPool,
   Reshape,
+  BatchNorm,
+  LayerNorm,
 };
-constexpr int kLayerTypeCount = 9;
+constexpr int kLayerTypeCount = 11;
 
 struct LayerSpec {
   LayerType type = LayerType::Dense;
@@ -39,6 +41,10 @@ struct LayerSpec {
   InitSpec bias_init{Init::Zeros, 0, 0};
   Regularizer kernel_reg, bias_reg;
   WindowGeometry geom;  // conv and pooling: the input sample and the window
+  // batch / layer normalization (units: the channels, the last axis)
+  float momentum = 0.99f, epsilon = 1e-3f;
+  bool center = true, scale = true;
+  bool trainable = true;  // every layer: Keras's trainable
 };
 
 class Network {
@@ -50,8 +56,18 @@ class Network {
   size_t output_size() const { return layers_.empty() ? input_size_ : layers_.back()->output_size(); }
   size_t num_layers() const { return layers_.size(); }
   Layer& layer(size_t i) { return *layers_[i]; }
-  // Trainable tensors in order: kernel0, bias0, kernel1, ...
+  // Trainable tensors in order: kernel0, bias0, kernel1, ... (what the
+  // optimizer updates, frozen ones skipped).
   const std::vector<Param*>& params() const { return params_; }
+  // Every tensor of getWeights, layer by layer: each layer's params() then
+  // its state() (a batch normalization's moving statistics).
+  const std::vector<Param*>& weights() const { return weights_; }
+  // Keras's layer.trainable for layer i.
+  void set_trainable(size_t layer, bool trainable);
+  // Whether predict folds each batch normalization that follows a linear
+  // dense or conv layer into that layer's kernel and bias (default true;
+  // tests compare both).
+  void set_fold_batch_norm(bool fold) { fold_enabled_ = fold; }
   Rng& rng() { return rng_; }
 
   // Loss as named by the user; when the output activation allows it the
@@ -115,7 +131,23 @@ class Network {
  private:
   size_t input_size_;
   std::vector<std::unique_ptr<Layer>> layers_;
-  std::vector<Param*> params_;
+  std::vector<Param*> params_, weights_;
+  std::vector<LayerSpec> specs_;
+  std::vector<size_t> widths_;  // input width of each layer
+
+  // Batch normalizations folded for prediction: a copy of the dense or conv
+  // layer before one (bias always on) whose kernel and bias hold the folded
+  // values, rebuilt when a version of the tensors it was folded from moves.
+  struct Fold {
+    size_t layer;                   // the dense / conv layer; layer + 1 is the batch normalization
+    std::unique_ptr<Layer> folded;  // built on the first prediction
+    uint64_t version = ~(uint64_t)0;
+  };
+  std::vector<Fold> folds_;
+  bool fold_enabled_ = true;
+  std::vector<Layer*> predict_layers_;  // the layers predict runs through
+  // Refreshes the folds and returns the layers a prediction runs through.
+  const std::vector<Layer*>& predict_layers();
   std::vector<const float*> inputs_;  // input of each layer in the last forward
   std::vector<AlignedBuffer> grads_;  // dL/d(input of layer i), i >= 1
   AlignedBuffer out_grad_;            // dL/d(output or logits)

@@ -1,11 +1,13 @@
 #include "registry.h"
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
 #include "conv.h"
 #include "dense.h"
 #include "nn/network.h"
+#include "norm.h"
 #include "pooling.h"
 #include "simple.h"
 
@@ -38,6 +40,19 @@ void set_regularizers(Param& kernel, Param* bias, const LayerSpec& s) {
   }
 }
 
+// The channels (batch normalization) or features (layer normalization) of a
+// normalization over `width` values per sample: the last axis, dividing it.
+size_t norm_axis(const LayerSpec& s, size_t width, size_t index) {
+  if (s.units == 0 || width % s.units != 0)
+    throw std::invalid_argument(name_of(index) + ": a normalized axis of " + std::to_string(s.units) +
+                                " values does not divide the " + std::to_string(width) + " values of a sample");
+  if (!(s.epsilon > 0.f) || !std::isfinite(s.epsilon))
+    throw std::invalid_argument(name_of(index) + ": epsilon must be a finite number above 0");
+  if (s.type == LayerType::BatchNorm && !(s.momentum >= 0.f && s.momentum < 1.f))
+    throw std::invalid_argument(name_of(index) + ": momentum must be in [0, 1)");
+  return s.units;
+}
+
 size_t saturating_mul(size_t a, size_t b) {
   const size_t cap = (size_t)1 << 50;
   if (a && b > cap / a) return cap;
@@ -54,6 +69,10 @@ size_t layer_weights(const LayerSpec& s, size_t width, size_t index) {
       const WindowGeometry g = window(s, width, index);
       return saturating_mul(g.k_h * g.k_w * g.in_c + 1, s.units);
     }
+    case LayerType::BatchNorm:
+      return 4 * norm_axis(s, width, index);
+    case LayerType::LayerNorm:
+      return 2 * norm_axis(s, width, index);
     default:
       return 0;
   }
@@ -117,6 +136,10 @@ std::unique_ptr<Layer> make_layer(const LayerSpec& s, size_t width, size_t index
     case LayerType::Reshape:
       layer_output_width(s, width, index);
       return std::make_unique<Reshape>(width);
+    case LayerType::BatchNorm:
+      return std::make_unique<BatchNorm>(width, norm_axis(s, width, index), s.momentum, s.epsilon, s.center, s.scale);
+    case LayerType::LayerNorm:
+      return std::make_unique<LayerNorm>(width, norm_axis(s, width, index), s.epsilon, s.center, s.scale);
   }
   throw std::invalid_argument(name_of(index) + ": unknown layer type");
 }

@@ -1,0 +1,6 @@
+#include <cmath>
+
+#include "../norm_kernels.h"
+#include "../vec/vec_avx2.h"
+#define SIMDNN_ISA_NS avx2
+#include "../generic/norm.inl"

@@ -1,0 +1,6 @@
+#include <cmath>
+
+#include "../norm_kernels.h"
+#include "../vec/vec_avx512.h"
+#define SIMDNN_ISA_NS avx512
+#include "../generic/norm.inl"

@@ -1,0 +1,6 @@
+#include <cmath>
+
+#include "../norm_kernels.h"
+#include "../vec/vec_scalar.h"
+#define SIMDNN_ISA_NS scalar
+#include "../generic/norm.inl"
