@@ -59,7 +59,7 @@ const rows: Row[] = [
     'unknown key',
     () => nn.layers.conv2d({ filters: 2, kernel_size: 3 } as never),
     TypeError,
-    'Expected one of the options filters, kernelSize, strides, padding, dilationRate, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, inputShape, name for conv2d options, but received an unknown option "kernel_size"',
+    'Expected one of the options filters, kernelSize, strides, padding, dilationRate, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, inputShape, trainable, name for conv2d options, but received an unknown option "kernel_size"',
   ],
   [
     'poolSize 0',
