@@ -151,6 +151,32 @@ export const MODEL_CASES: ModelCase[] = [
     loss: 'sparseCategoricalCrossentropy',
   },
   {
+    // The ReLU's derivative is applied by the max pooling after it: tiled
+    // windows with a dropped last row and column, then overlapping windows.
+    name: 'conv2d relu, maxPooling2d with a remainder, conv2d relu, overlapping maxPooling2d, dense',
+    input: [9, 9, 2],
+    layers: [
+      { type: 'conv2d', filters: 5, kernelSize: [3, 3], act: 'relu' },
+      { type: 'maxPooling2d', poolSize: [2, 2] },
+      { type: 'conv2d', filters: 17, kernelSize: [1, 1], act: 'relu' },
+      { type: 'maxPooling2d', poolSize: [2, 2], strides: [1, 1] },
+      { type: 'flatten' },
+      { type: 'dense', units: 3 },
+    ],
+    loss: 'meanSquaredError',
+  },
+  {
+    name: 'conv1d relu, maxPooling1d same, dense',
+    input: [11, 3],
+    layers: [
+      { type: 'conv1d', filters: 4, kernelSize: [2], act: 'relu' },
+      { type: 'maxPooling1d', poolSize: [3], padding: 'same' },
+      { type: 'flatten' },
+      { type: 'dense', units: 2 },
+    ],
+    loss: 'meanSquaredError',
+  },
+  {
     name: 'conv1d tanh, averagePooling1d, globalAveragePooling1d, dense',
     input: [12, 3],
     layers: [

@@ -11,6 +11,7 @@
 #include "core/threadpool.h"
 #include "kernels/kernels.h"
 #include "layers/norm.h"
+#include "layers/pooling.h"
 #include "layers/registry.h"
 
 namespace simdnn {
@@ -62,6 +63,16 @@ Network::Network(size_t input_size, const std::vector<LayerSpec>& specs, uint64_
     if ((specs[i].type == LayerType::Dense || specs[i].type == LayerType::Conv) && specs[i].act == Act::Linear &&
         specs[i + 1].type == LayerType::BatchNorm)
       folds_.push_back(Fold{i, nullptr});
+  // A ReLU conv followed by max pooling: the pooling's backward applies the
+  // ReLU's derivative at its argmax cells (the only cells its gradient
+  // reaches), which saves a pass over the conv's whole output.
+  relu_in_next_.assign(layers_.size(), false);
+  for (size_t i = 0; i + 1 < specs.size(); ++i)
+    if (specs[i].type == LayerType::Conv && specs[i].act == Act::Relu &&
+        (specs[i + 1].type == LayerType::MaxPool || specs[i + 1].type == LayerType::GlobalMaxPool)) {
+      static_cast<Pool&>(*layers_[i + 1]).set_relu_input(true);
+      relu_in_next_[i] = true;
+    }
   inputs_.assign(layers_.size(), nullptr);
   grads_.resize(layers_.size());
 }
@@ -251,7 +262,7 @@ double Network::forward_backward(const float* x, const float* y, const float* sa
       grads_[i].resize(rows * l.input_size());
       dx = grads_[i].data();
     }
-    l.backward(inputs_[i], dy, dx, rows, fused && i + 1 == layers_.size());
+    l.backward(inputs_[i], dy, dx, rows, (fused && i + 1 == layers_.size()) || relu_in_next_[i]);
     dy = dx;
   }
   if (include_regularization)

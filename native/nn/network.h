@@ -144,6 +144,8 @@ class Network {
     uint64_t version = ~(uint64_t)0;
   };
   std::vector<Fold> folds_;
+  // Per layer: its ReLU's backward is done by the max pooling after it.
+  std::vector<bool> relu_in_next_;
   bool fold_enabled_ = true;
   std::vector<Layer*> predict_layers_;  // the layers predict runs through
   // Refreshes the folds and returns the layers a prediction runs through.

@@ -1,5 +1,6 @@
 #include "pooling.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -28,6 +29,29 @@ void max_step(const float* __restrict x, float* __restrict y, size_t n) {
 
 void add_step(const float* __restrict x, float* __restrict y, size_t n) {
   for (size_t c = 0; c < n; ++c) y[c] += x[c];
+}
+
+// One cell of a tiled max window, C channels: the gradient where this cell
+// is the argmax, else 0 (branch-free, so that it vectorizes).
+void hits(const uint32_t* __restrict arg, const float* __restrict g, uint32_t off, float* __restrict d, size_t n) {
+  for (size_t c = 0; c < n; ++c) {
+    const uint32_t hit = 0u - (uint32_t)(arg[c] == off + (uint32_t)c);
+    uint32_t bits;
+    std::memcpy(&bits, g + c, 4);
+    bits &= hit;
+    std::memcpy(d + c, &bits, 4);
+  }
+}
+// The same, and 0 where the pooled value is not above 0 (the ReLU before).
+void hits_masked(const uint32_t* __restrict arg, const float* __restrict p, const float* __restrict g, uint32_t off,
+                 float* __restrict d, size_t n) {
+  for (size_t c = 0; c < n; ++c) {
+    const uint32_t hit = 0u - ((uint32_t)(arg[c] == off + (uint32_t)c) & (uint32_t)(p[c] > 0.f));
+    uint32_t bits;
+    std::memcpy(&bits, g + c, 4);
+    bits &= hit;
+    std::memcpy(d + c, &bits, 4);
+  }
 }
 
 }  // namespace
@@ -100,20 +124,74 @@ const float* Pool::forward(const float* x, size_t rows, Pass pass, Rng&) {
   return y_.data();
 }
 
+bool Pool::tiled() const {
+  const bool rows = g_.out_h == 1 || (g_.s_h == g_.k_h && g_.d_h == 1);
+  const bool cols = g_.out_w == 1 || (g_.s_w == g_.k_w && g_.d_w == 1);
+  return rows && cols && (g_.k_h == 1 || g_.d_h == 1) && (g_.k_w == 1 || g_.d_w == 1);
+}
+
+void Pool::max_backward_tiled(const uint32_t* as, const float* ys, const float* dys, float* dxs) const {
+  const size_t C = g_.in_c, row = g_.in_w * C;
+  // Cells no window covers (the remainder of 'valid' windows) get zero.
+  const size_t cover_h = std::min<size_t>(g_.in_h, (g_.out_h - 1) * g_.s_h + g_.k_h - g_.pad_t);
+  const size_t cover_w = std::min<size_t>(g_.in_w, (g_.out_w - 1) * g_.s_w + g_.k_w - g_.pad_l);
+  if (cover_h < g_.in_h) std::memset(dxs + cover_h * row, 0, (g_.in_h - cover_h) * row * sizeof(float));
+  if (cover_w < g_.in_w)
+    for (size_t ih = 0; ih < cover_h; ++ih)
+      std::memset(dxs + ih * row + cover_w * C, 0, (g_.in_w - cover_w) * C * sizeof(float));
+  const bool mask = relu_input_;
+  for (size_t oi = 0; oi < g_.out_h; ++oi)
+    for (size_t oj = 0; oj < g_.out_w; ++oj) {
+      const size_t o = (oi * g_.out_w + oj) * C;
+      const uint32_t* __restrict ao = as + o;
+      const float* __restrict po = ys + o;
+      const float* __restrict go = dys + o;
+      const long top = (long)(oi * g_.s_h) - (long)g_.pad_t, left = (long)(oj * g_.s_w) - (long)g_.pad_l;
+      for (size_t a = 0; a < g_.k_h; ++a) {
+        const long ih = top + (long)a;
+        if (ih < 0 || ih >= (long)g_.in_h) continue;
+        for (size_t b = 0; b < g_.k_w; ++b) {
+          const long iw = left + (long)b;
+          if (iw < 0 || iw >= (long)g_.in_w) continue;
+          const uint32_t off = (uint32_t)(((size_t)ih * g_.in_w + (size_t)iw) * C);
+          float* __restrict d = dxs + off;
+          if (mask)
+            hits_masked(ao, po, go, off, d, C);
+          else
+            hits(ao, go, off, d, C);
+        }
+      }
+    }
+}
+
+void Pool::max_backward_scatter(const uint32_t* as, const float* ys, const float* dys, float* dxs) const {
+  const size_t out_size = output_size();
+  std::memset(dxs, 0, input_size() * sizeof(float));
+  for (size_t i = 0; i < out_size; ++i) {
+    if (as[i] == std::numeric_limits<uint32_t>::max()) continue;
+    if (relu_input_ && !(ys[i] > 0.f)) continue;
+    dxs[as[i]] += dys[i];
+  }
+}
+
 void Pool::backward(const float*, float* dy, float* dx, size_t rows, bool) {
   if (!dx) return;
   const size_t C = g_.in_c, in_size = g_.in_size(), out_size = output_size();
+  const bool tiles = tiled();
   auto range = [&](size_t s0, size_t s1) {
-    std::memset(dx + s0 * in_size, 0, (s1 - s0) * in_size * sizeof(float));
     for (size_t s = s0; s < s1; ++s) {
       float* dxs = dx + s * in_size;
       const float* dys = dy + s * out_size;
       if (mode_ == PoolMode::Max) {
         const uint32_t* as = argmax_.data() + s * out_size;
-        for (size_t i = 0; i < out_size; ++i)
-          if (as[i] != std::numeric_limits<uint32_t>::max()) dxs[as[i]] += dys[i];
+        const float* ys = y_.data() + s * out_size;
+        if (tiles)
+          max_backward_tiled(as, ys, dys, dxs);
+        else
+          max_backward_scatter(as, ys, dys, dxs);
         continue;
       }
+      std::memset(dxs, 0, in_size * sizeof(float));
       for (size_t oi = 0; oi < g_.out_h; ++oi)
         for (size_t oj = 0; oj < g_.out_w; ++oj) {
           const float* dyo = dys + (oi * g_.out_w + oj) * C;
