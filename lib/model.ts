@@ -338,6 +338,16 @@ export class Sequential {
         if (t.size === d) t = t.reshape([1, ...shape]); // one sample, flat
       } else t = d !== undefined && d > 1 && t.size === d ? t.reshape([1, d]) : t.reshape([t.size, 1]);
     }
+    // The common case (a 2-D batch of the model's width) is checked without building any string.
+    const fast =
+      t.rank === 2 && t.shape[0]! > 0 && shape !== undefined && shape.length === 1 && t.shape[1] === shape[0];
+    if (!fast) this.checkSampleShape(t, shape, argument);
+    if (!this.nativeModel) this.build(t.shape.slice(1));
+    return t.rank === 2 ? t : t.reshape([t.shape[0]!, this.inputSize!]);
+  }
+
+  /** Throws the error for an input whose shape does not fit the model (nothing when it fits). */
+  private checkSampleShape(t: Tensor, shape: Shape | undefined, argument: string): void {
     const received = `a tensor of shape [${t.shape.join(', ')}]`;
     if (t.rank < 2)
       throw new RangeError(
@@ -349,22 +359,18 @@ export class Sequential {
       );
     if (t.shape[0] === 0) throw new RangeError(expectedMessage('at least one sample', argument, received));
     const sample = t.shape.slice(1);
-    if (shape !== undefined) {
-      if (batchShape(sample) !== batchShape(shape)) {
-        if (shape.length === 1)
-          throw new RangeError(
-            sample.length === 1
-              ? expectedMessage(`samples with ${this.inputSize} features (the model's input size)`, argument, received)
-              : expectedMessage('a 2-D tensor [samples, features]', argument, received),
-          );
-        const first = this.layers.length ? ` (${this.layerLabel(0)} expects ${batchShape(shape)})` : '';
+    if (shape !== undefined && batchShape(sample) !== batchShape(shape)) {
+      if (shape.length === 1)
         throw new RangeError(
-          expectedMessage(`samples of shape ${batchShape(shape)}${first}`, argument, `[${t.shape.join(', ')}]`),
+          sample.length === 1
+            ? expectedMessage(`samples with ${this.inputSize} features (the model's input size)`, argument, received)
+            : expectedMessage('a 2-D tensor [samples, features]', argument, received),
         );
-      }
+      const first = this.layers.length ? ` (${this.layerLabel(0)} expects ${batchShape(shape)})` : '';
+      throw new RangeError(
+        expectedMessage(`samples of shape ${batchShape(shape)}${first}`, argument, `[${t.shape.join(', ')}]`),
+      );
     }
-    if (!this.nativeModel) this.build(sample);
-    return t.rank === 2 ? t : t.reshape([t.shape[0]!, this.inputSize!]);
   }
 
   /** Turns y into the layout the loss needs: class ids [n] for sparse losses, else [n, outputs]. */
