@@ -85,10 +85,11 @@ size_t Conv::block_pixels(const Kernels& kern) const {
 
 void Conv::gather(const float* x, size_t p0, size_t n, float* dst) const {
   const size_t pix = g_.pixels(), C = g_.in_c, kw = g_.k_w, row_len = kw * C;
+  // The pixel's (sample, row, column), advanced one pixel at a time (no
+  // divisions per pixel).
+  size_t sample = p0 / pix, oi = (p0 % pix) / g_.out_w, oj = (p0 % pix) % g_.out_w;
+  const float* base = x + sample * g_.in_size();
   for (size_t r = 0; r < n; ++r) {
-    const size_t p = p0 + r, sample = p / pix, rem = p % pix;
-    const size_t oi = rem / g_.out_w, oj = rem % g_.out_w;
-    const float* base = x + sample * g_.in_size();
     float* d = dst + r * k_;
     const long iw0 = (long)(oj * g_.s_w) - (long)g_.pad_l;
     const bool row_inside = iw0 >= 0 && (size_t)iw0 + (kw - 1) * g_.d_w < g_.in_w;
@@ -111,16 +112,22 @@ void Conv::gather(const float* x, size_t p0, size_t n, float* dst) const {
           copy_floats(d + b * C, src_row + (size_t)iw * C, C);
       }
     }
+    if (++oj == g_.out_w) {
+      oj = 0;
+      if (++oi == g_.out_h) {
+        oi = 0;
+        base += g_.in_size();
+      }
+    }
   }
 }
 
 void Conv::scatter_add(const float* dp, size_t p0, size_t n, float* dx) const {
   const auto axpy = kernels().basic.axpy;
   const size_t pix = g_.pixels(), C = g_.in_c, kw = g_.k_w, row_len = kw * C;
+  size_t sample = p0 / pix, oi = (p0 % pix) / g_.out_w, oj = (p0 % pix) % g_.out_w;
+  float* base = dx + sample * g_.in_size();
   for (size_t r = 0; r < n; ++r) {
-    const size_t p = p0 + r, sample = p / pix, rem = p % pix;
-    const size_t oi = rem / g_.out_w, oj = rem % g_.out_w;
-    float* base = dx + sample * g_.in_size();
     const float* s = dp + r * k_;
     const long iw0 = (long)(oj * g_.s_w) - (long)g_.pad_l;
     const bool row_inside = iw0 >= 0 && (size_t)iw0 + (kw - 1) * g_.d_w < g_.in_w;
@@ -135,6 +142,13 @@ void Conv::scatter_add(const float* dp, size_t p0, size_t n, float* dx) const {
       for (size_t b = 0; b < kw; ++b) {
         const long iw = iw0 + (long)(b * g_.d_w);
         if (iw >= 0 && iw < (long)g_.in_w) axpy(C, 1.f, s + b * C, dst_row + (size_t)iw * C);
+      }
+    }
+    if (++oj == g_.out_w) {
+      oj = 0;
+      if (++oi == g_.out_h) {
+        oi = 0;
+        base += g_.in_size();
       }
     }
   }
