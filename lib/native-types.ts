@@ -5,6 +5,8 @@ export interface NativeInfo {
   physicalCores: number;
   availableIsas: string[];
   napiVersion: number;
+  caches: { l1d: number; l2: number; l3: number; source: string };
+  gemm: { mr: number; nr: number; kc: number; mc: number; nc: number };
 }
 
 export interface NativeAddon {

@@ -21,6 +21,16 @@ export interface Info {
   prebuilt: boolean;
   /** Every kernel set this CPU and build can run (any can be forced with `SIMDNN_ISA`). */
   availableIsas: string[];
+  /**
+   * The caches the matrix products are blocked for, in bytes (L1d and L2 of one core, L3 as reported), and where
+   * the sizes came from (`sysfs`, a CPUID leaf, or `default` when neither said).
+   */
+  caches: { l1d: number; l2: number; l3: number; source: string };
+  /**
+   * The matrix product's register tile (`mr` x `nr`) and cache blocking (`kc`, `mc`, `nc`) of the kernel set in
+   * use, derived from `caches` (`SIMDNN_GEMM_BLOCKING=KC,MC,NC` overrides the blocking, for tuning).
+   */
+  gemm: { mr: number; nr: number; kc: number; mc: number; nc: number };
 }
 
 /** What simdnn runs on. */
@@ -34,6 +44,8 @@ export function info(): Info {
     napiVersion: n.napiVersion,
     prebuilt,
     availableIsas: n.availableIsas,
+    caches: { ...n.caches },
+    gemm: { ...n.gemm },
   };
 }
 

@@ -344,14 +344,15 @@ void sgemm_with(const Kernels& kern, size_t max_threads, bool trans_a, bool tran
     const size_t chunk_cols = 64;
     const size_t nt = max_threads > 1 && n * k >= kMinParallelGemvMacs ? std::min(max_threads, n / chunk_cols) : 1;
     if (nt <= 1) {
-      g.gemv(k, a, trans_a ? lda : 1, b, ldb, c, n, alpha, beta, P.bias);
+      g.gemv(k, g.kc, a, trans_a ? lda : 1, b, ldb, c, n, alpha, beta, P.bias);
     } else {
       const size_t chunks = ceil_div(n, chunk_cols);
       parallel_run(nt, [&](size_t tid, size_t nth) {
         const size_t j0 = std::min(n, chunks * tid / nth * chunk_cols);
         const size_t j1 = std::min(n, chunks * (tid + 1) / nth * chunk_cols);
         if (j0 < j1)
-          g.gemv(k, a, trans_a ? lda : 1, b + j0, ldb, c + j0, j1 - j0, alpha, beta, P.bias ? P.bias + j0 : nullptr);
+          g.gemv(k, g.kc, a, trans_a ? lda : 1, b + j0, ldb, c + j0, j1 - j0, alpha, beta,
+                 P.bias ? P.bias + j0 : nullptr);
       });
     }
     activate_all(P);

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "../core/cache_blocking.h"
 #include "kernels.h"
 
 #if defined(__x86_64__)
@@ -57,6 +58,10 @@ struct Registry {
     k.isa = isa;
     k.name = name;
     fill(k);
+    // The cache blocking of this machine (an error only for a malformed
+    // SIMDNN_GEMM_BLOCKING, reported like a bad SIMDNN_ISA).
+    const std::string blocking_error = apply_gemm_blocking(k.gemm, name, machine_caches());
+    if (!blocking_error.empty() && error.empty()) error = blocking_error;
     available[(int)isa] = true;
   }
 

@@ -54,7 +54,9 @@ typedef void (*GemmMicroKernel)(size_t kc, const float* a, size_t sa, const floa
                                 size_t n, const GemmTileOut* out);
 
 struct GemmKernels {
-  // Register tile and cache blocking (MC a multiple of MR, NC of NR).
+  // Register tile (fixed by the ISA's kernels) and cache blocking (MC a
+  // multiple of MR, NC of NR; derived from the machine's caches at load:
+  // native/core/cache_blocking.h).
   size_t mr, nr, kc, mc, nc;
   // Indexed by the number of rows the kernel computes, 1..mr (entry 0 unused):
   // a tile with fewer rows uses a kernel that does no work on padding.
@@ -69,10 +71,11 @@ struct GemmKernels {
   void (*pack_b)(bool trans, size_t kc, size_t nc, const float* b, size_t ldb, float* dst);
   // One row of C (m == 1, op(B) = B in place): C[0, 0:n] = alpha * a . B +
   // beta * C (+ bias), a[p] at a[p * sa]. The same per-element FMA chains and
-  // KC blocks as the micro-kernels (so the same bits), but with many columns
-  // in flight, which hides the FMA latency a one-row tile cannot.
-  void (*gemv)(size_t k, const float* a, size_t sa, const float* b, size_t ldb, float* c, size_t n, float alpha,
-               float beta, const float* bias);
+  // K blocks (gemm_k_block(k, kc_max), kc_max = kc) as the micro-kernels (so
+  // the same bits), but with many columns in flight, which hides the FMA
+  // latency a one-row tile cannot.
+  void (*gemv)(size_t k, size_t kc_max, const float* a, size_t sa, const float* b, size_t ldb, float* c, size_t n,
+               float alpha, float beta, const float* bias);
 };
 
 }  // namespace simdnn

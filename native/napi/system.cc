@@ -3,6 +3,7 @@
 
 #include "bindings.h"
 #include "convert.h"
+#include "core/cache_blocking.h"
 #include "core/threadpool.h"
 #include "kernels/kernels.h"
 
@@ -22,6 +23,21 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     if (cpu_supports(isa)) isas.Set(n++, isa_name(isa));
   o.Set("availableIsas", isas);
   o.Set("napiVersion", (double)NAPI_VERSION);
+  const CacheSizes& c = machine_caches();
+  Napi::Object caches = Napi::Object::New(env);
+  caches.Set("l1d", (double)c.l1d);
+  caches.Set("l2", (double)c.l2);
+  caches.Set("l3", (double)c.l3);
+  caches.Set("source", c.source);
+  o.Set("caches", caches);
+  const GemmKernels& g = kernels().gemm;
+  Napi::Object gemm = Napi::Object::New(env);
+  gemm.Set("mr", (double)g.mr);
+  gemm.Set("nr", (double)g.nr);
+  gemm.Set("kc", (double)g.kc);
+  gemm.Set("mc", (double)g.mc);
+  gemm.Set("nc", (double)g.nc);
+  o.Set("gemm", gemm);
   return o;
 }
 

@@ -3,7 +3,8 @@
 // blocking parameters defined:
 //   SIMDNN_GEMM_MR  rows of the register tile (<= kGemmMaxMr)
 //   SIMDNN_GEMM_NV  vectors per row of the tile (NR = NV * kLanes)
-//   SIMDNN_GEMM_KC, SIMDNN_GEMM_MC, SIMDNN_GEMM_NC  cache blocking
+// (the cache blocking, KC / MC / NC, is derived at load from the machine's
+// caches: native/core/cache_blocking.h)
 // and optionally ISA-specific packing of full panels (register transposes):
 //   SIMDNN_GEMM_PACK_A_FULL(kc, a, lda, dst)        MR rows of A, not
 //   transposed SIMDNN_GEMM_PACK_B_TRANS_FULL(kc, b, ldb, dst)  NR rows of B
@@ -22,8 +23,6 @@ constexpr size_t kMr = SIMDNN_GEMM_MR;
 constexpr size_t kNv = SIMDNN_GEMM_NV;
 constexpr size_t kNr = kNv * kLanes;
 static_assert(kMr <= kGemmMaxMr, "MR too large for the kernel tables");
-static_assert(SIMDNN_GEMM_MC % SIMDNN_GEMM_MR == 0, "MC must be a multiple of MR");
-static_assert(SIMDNN_GEMM_NC % (SIMDNN_GEMM_NV * kLanes) == 0, "NC must be a multiple of NR");
 
 // relu(v) exactly as the activation kernels compute it: relu(-0) = 0, relu(NaN) = NaN.
 inline vf relu_v(vf v) { return vselect(vle(v, vzero()), vzero(), v); }
@@ -249,10 +248,10 @@ void pack_b(bool trans, size_t kc, size_t nc, const float* b, size_t ldb, float*
 // Columns [j0, j0 + V * kLanes) (the last vector may hold only `tail` valid
 // lanes when tail > 0) of one row of C, K block by K block (gemm_k_block).
 template <size_t V>
-inline void gemv_columns(size_t k, const float* a, size_t sa, const float* b, size_t ldb, float* c, float alpha,
-                         float beta, const float* bias, size_t tail) {
+inline void gemv_columns(size_t k, size_t kc_max, const float* a, size_t sa, const float* b, size_t ldb, float* c,
+                         float alpha, float beta, const float* bias, size_t tail) {
   const vf va = vset1(alpha);
-  const size_t kb = gemm_k_block(k, SIMDNN_GEMM_KC);
+  const size_t kb = gemm_k_block(k, kc_max);
   for (size_t pc = 0; pc < k; pc += kb) {
     const size_t kc = k - pc < kb ? k - pc : kb;
     vf acc[V];
@@ -287,15 +286,15 @@ inline void gemv_columns(size_t k, const float* a, size_t sa, const float* b, si
   }
 }
 
-void gemv(size_t k, const float* a, size_t sa, const float* b, size_t ldb, float* c, size_t n, float alpha, float beta,
-          const float* bias) {
+void gemv(size_t k, size_t kc_max, const float* a, size_t sa, const float* b, size_t ldb, float* c, size_t n,
+          float alpha, float beta, const float* bias) {
   constexpr size_t V = 8;  // eight independent FMA chains in flight
   size_t j = 0;
   for (; j + V * kLanes <= n; j += V * kLanes)
-    gemv_columns<V>(k, a, sa, b + j, ldb, c + j, alpha, beta, bias ? bias + j : nullptr, 0);
+    gemv_columns<V>(k, kc_max, a, sa, b + j, ldb, c + j, alpha, beta, bias ? bias + j : nullptr, 0);
   for (; j < n; j += kLanes) {
     const size_t w = n - j < kLanes ? n - j : kLanes;
-    gemv_columns<1>(k, a, sa, b + j, ldb, c + j, alpha, beta, bias ? bias + j : nullptr, w == kLanes ? 0 : w);
+    gemv_columns<1>(k, kc_max, a, sa, b + j, ldb, c + j, alpha, beta, bias ? bias + j : nullptr, w == kLanes ? 0 : w);
   }
 }
 
@@ -317,9 +316,7 @@ struct FillRows<0> {
 void fill_gemm(GemmKernels& k) {
   k.mr = kMr;
   k.nr = kNr;
-  k.kc = SIMDNN_GEMM_KC;
-  k.mc = SIMDNN_GEMM_MC;
-  k.nc = SIMDNN_GEMM_NC;
+  k.kc = k.mc = k.nc = 0;  // set from the caches by the dispatch (apply_gemm_blocking)
   for (size_t i = 0; i <= kGemmMaxMr; ++i) k.kmajor[i] = k.rowmajor[i] = nullptr;
   FillRows<kMr>::run(k);
   k.pack_a = pack_a;

@@ -4,7 +4,4 @@
 #define SIMDNN_ISA_NS neon
 #define SIMDNN_GEMM_MR 8
 #define SIMDNN_GEMM_NV 3
-#define SIMDNN_GEMM_KC 256
-#define SIMDNN_GEMM_MC 128
-#define SIMDNN_GEMM_NC 4080
 #include "../generic/gemm.inl"

@@ -3,7 +3,4 @@
 #define SIMDNN_ISA_NS scalar
 #define SIMDNN_GEMM_MR 4
 #define SIMDNN_GEMM_NV 4
-#define SIMDNN_GEMM_KC 256
-#define SIMDNN_GEMM_MC 64
-#define SIMDNN_GEMM_NC 1024
 #include "../generic/gemm.inl"
