@@ -152,9 +152,11 @@ export async function runFold(
   let xTrain = gatherUnchecked(x, train);
   let xTest = gatherUnchecked(x, test);
   if (standardize) {
+    // Every value of a sample is a feature of its own (a pixel of an image), scaled on the training rows.
+    const flat = (t: Tensor) => (t.rank === 2 ? t : t.reshape([t.shape[0]!, t.size / t.shape[0]!]));
     const scaler = new StandardScaler();
-    xTrain = scaler.fitTransform(xTrain);
-    xTest = scaler.transform(xTest);
+    xTrain = scaler.fitTransform(flat(xTrain)).reshape(xTrain.shape);
+    xTest = scaler.transform(flat(xTest)).reshape(xTest.shape);
   }
   const yTrain = gatherUnchecked(y, train);
   const yTest = gatherUnchecked(y, test);
@@ -258,9 +260,13 @@ export async function crossValidate(
   );
   let xs = toTensor(x, 'x');
   if (xs.rank === 1) xs = xs.reshape([xs.size, 1]);
-  if (xs.rank !== 2)
+  if (xs.rank < 2)
     throw new RangeError(
-      expectedMessage('a 2-D tensor [samples, features]', 'x', `a tensor of shape [${xs.shape.join(', ')}]`),
+      expectedMessage(
+        'a tensor [samples, ...sampleShape] such as [n, features] or [n, h, w, c]',
+        'x',
+        `a tensor of shape [${xs.shape.join(', ')}]`,
+      ),
     );
   const ys = toTensor(y, 'y');
   const n = xs.shape[0]!;

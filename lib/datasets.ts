@@ -9,7 +9,7 @@ import { readCsv } from './data/csv.js';
 import { loadIdxDataset, type IdxDataset } from './data/idx.js';
 import { typeError } from './errors.js';
 import { Tensor } from './tensor.js';
-import { checkKnownKeys, checkNumber, checkOptions } from './validate.js';
+import { checkBoolean, checkKnownKeys, checkNumber, checkOptions } from './validate.js';
 
 /** A bundled classification data set. */
 export interface Dataset {
@@ -40,10 +40,10 @@ function dataFile(name: string): string {
   return fileURLToPath(new URL(name, dataDir));
 }
 
-function fresh(c: Cached): Dataset {
+function fresh(c: Cached, sampleShape: number[] = [c.features]): Dataset {
   const n = c.y.length;
   return {
-    x: new Tensor(c.x.slice(), [n, c.features]),
+    x: new Tensor(c.x.slice(), [n, ...sampleShape]),
     y: new Tensor(c.y.slice(), [n]),
     classNames: c.classNames.slice(),
     featureNames: c.featureNames.slice(),
@@ -81,18 +81,30 @@ function loadCounted(key: string, file: string, featureNames: string[]): Dataset
   return fresh(c);
 }
 
+/** Options of {@link digits}. */
+export interface DigitsOptions {
+  /** `true`: `x` is `[1797, 8, 8, 1]` (images, channels last, for conv2d); default `false`: `[1797, 64]`. */
+  images?: boolean;
+}
+
 /**
  * Handwritten digits (UCI "Optical Recognition of Handwritten Digits", the scikit-learn `load_digits`
  * set): 1797 images of 8x8 pixels with counts 0..16, flattened row by row, and their digit 0..9.
+ * With `{ images: true }` the same values come as `[1797, 8, 8, 1]` images (rows, columns, one channel).
  *
- * @returns `{ x: [1797, 64], y: [1797] class ids 0..9, classNames: ['0', …, '9'], featureNames: ['pixel_0_0', …] }`
+ * @param options - `images` (default false)
+ * @returns `{ x: [1797, 64] or [1797, 8, 8, 1], y: [1797] class ids 0..9, classNames: ['0', …, '9'], featureNames: ['pixel_0_0', …] }`
  * @example
  * ```ts
  * const { x, y } = nn.datasets.digits();
  * const yOneHot = nn.data.oneHot(y, 10);
+ * const { x: images } = nn.datasets.digits({ images: true }); // for conv2d({ inputShape: [8, 8, 1], ... })
  * ```
  */
-export function digits(): Dataset {
+export function digits(options?: DigitsOptions): Dataset {
+  const opts = checkOptions(options, 'options');
+  checkKnownKeys(opts, ['images'], 'options');
+  const images = opts.images === undefined ? false : checkBoolean(opts.images, 'options.images');
   let c = cache.get('digits');
   if (!c) {
     const path = dataFile('digits.csv.gz');
@@ -111,7 +123,7 @@ export function digits(): Dataset {
     };
     cache.set('digits', c);
   }
-  return fresh(c);
+  return fresh(c, images ? [8, 8, 1] : [64]);
 }
 
 /**
@@ -184,13 +196,15 @@ export interface FashionMnistOptions {
   dir?: string;
   /** Factor applied to the pixels (default 1/255: values 0..1). */
   scale?: number;
+  /** `true`: images `[n, 28, 28, 1]` (channels last, for conv2d); default `false`: flat rows `[n, 784]`. */
+  images?: boolean;
 }
 
 /** Fashion-MNIST's two parts and class names. */
 export interface FashionMnist {
-  /** 60,000 images `x: [60000, 784]` and class ids `y: [60000]`. */
+  /** 60,000 images `x: [60000, 784]` (`[60000, 28, 28, 1]` with `images`) and class ids `y: [60000]`. */
   train: IdxDataset;
-  /** 10,000 images `x: [10000, 784]` and class ids `y: [10000]`. */
+  /** 10,000 images `x: [10000, 784]` (`[10000, 28, 28, 1]` with `images`) and class ids `y: [10000]`. */
   test: IdxDataset;
   /** The 10 class names, by class id. */
   classNames: string[];
@@ -215,7 +229,8 @@ const FASHION_CLASSES = [
  * `apt-get install dataset-fashion-mnist`, or download the four files into a folder and pass `dir`.
  * Read afresh on every call (about 220 MB of float32).
  *
- * @param options - `dir` (default `/usr/share/datasets/fashion-mnist`), `scale` (default 1/255)
+ * @param options - `dir` (default `/usr/share/datasets/fashion-mnist`), `scale` (default 1/255), `images`
+ *   (default false: flat rows; true: `[n, 28, 28, 1]`)
  * @returns `{ train: { x, y, imageShape }, test: { x, y, imageShape }, classNames }`
  * @throws Error saying how to install the data when a file is missing
  * @example
@@ -226,7 +241,8 @@ const FASHION_CLASSES = [
  */
 export function fashionMnist(options?: FashionMnistOptions): FashionMnist {
   const opts = checkOptions(options, 'options');
-  checkKnownKeys(opts, ['dir', 'scale'], 'options');
+  checkKnownKeys(opts, ['dir', 'scale', 'images'], 'options');
+  const images = opts.images === undefined ? false : checkBoolean(opts.images, 'options.images');
   const dir = opts.dir === undefined ? '/usr/share/datasets/fashion-mnist' : opts.dir;
   if (typeof dir !== 'string' || dir === '') throw typeError('a folder path', 'options.dir', dir);
   const scale = opts.scale === undefined ? 1 / 255 : checkNumber(opts.scale, 'options.scale');
@@ -248,8 +264,8 @@ export function fashionMnist(options?: FashionMnistOptions): FashionMnist {
     testLabels: find('t10k-labels-idx1-ubyte'),
   };
   return {
-    train: loadIdxDataset(files.trainImages, files.trainLabels, { scale }),
-    test: loadIdxDataset(files.testImages, files.testLabels, { scale }),
+    train: loadIdxDataset(files.trainImages, files.trainLabels, { scale, images }),
+    test: loadIdxDataset(files.testImages, files.testLabels, { scale, images }),
     classNames: FASHION_CLASSES.slice(),
   };
 }

@@ -62,6 +62,48 @@ const rows: Row[] = [
     'Expected one of the options filters, kernelSize, strides, padding, dilationRate, activation, useBias, kernelInitializer, biasInitializer, kernelRegularizer, biasRegularizer, inputShape, trainable, name for conv2d options, but received an unknown option "kernel_size"',
   ],
   [
+    'strides 0',
+    () => nn.layers.conv2d({ filters: 2, kernelSize: 3, strides: 0 }),
+    RangeError,
+    'Expected an integer from 1 to 65536 for strides, but received 0',
+  ],
+  [
+    'dilationRate 0',
+    () => nn.layers.conv1d({ filters: 2, kernelSize: 3, dilationRate: 0 }),
+    RangeError,
+    'Expected an integer from 1 to 65536 for dilationRate, but received 0',
+  ],
+  [
+    'conv1d inputShape rank',
+    () => nn.layers.conv1d({ filters: 2, kernelSize: 3, inputShape: [8, 8, 1] }),
+    TypeError,
+    'Expected a sample shape [steps, c] for inputShape, but received [8, 8, 1]',
+  ],
+  [
+    'pool strides -1',
+    () => nn.layers.maxPooling2d({ poolSize: 2, strides: -1 }),
+    RangeError,
+    'Expected an integer from 1 to 65536 for strides, but received -1',
+  ],
+  [
+    'maxPooling2d after dense',
+    () => nn.sequential([nn.layers.dense({ units: 4, inputDim: 3 }), nn.layers.maxPooling2d({})]).build(),
+    RangeError,
+    'Expected [n, h, w, c] for the input of maxPooling2d_1, but received [n, 4]',
+  ],
+  [
+    'maxPooling1d on images',
+    () =>
+      nn
+        .sequential([
+          nn.layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [8, 8, 1] }),
+          nn.layers.maxPooling1d({}),
+        ])
+        .build(),
+    RangeError,
+    'Expected [n, steps, c] for the input of maxPooling1d_1, but received [n, 6, 6, 2]',
+  ],
+  [
     'poolSize 0',
     () => nn.layers.maxPooling2d({ poolSize: 0 }),
     RangeError,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { iris } from '../lib/datasets.js';
+import { digits, iris } from '../lib/datasets.js';
 import { ensureDist } from './dist.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -84,17 +84,29 @@ describe('simdnn (help and usage errors)', () => {
       ],
       [
         ['train'],
-        'Expected a data set name (digits, iris, wine, breast-cancer) or a CSV file for --data, but received nothing (the option is required)',
+        'Expected a data set name (digits, fashion-mnist, iris, wine, breast-cancer) or a CSV file for --data, but received nothing (the option is required)',
       ],
       [
         ['train', '--data', 'irsi'],
-        /Expected one of digits, iris, wine, breast-cancer or the path of a CSV file for --data, but received "irsi" \(did you mean iris\?\)/,
+        /Expected one of digits, fashion-mnist, iris, wine, breast-cancer or the path of a CSV file for --data, but received "irsi" \(did you mean iris\?\)/,
       ],
       [
         ['train', '--data', 'iris', '--optimizer', 'adma'],
         /Expected one of adam, adamw, sgd, gd, rmsprop, adagrad \(did you mean adam\?\) for --optimizer, but received "adma"/,
       ],
-      [['train', '--data', 'iris', '--layers', '64,x'], 'for --layers, but received "64,x"'],
+      [['train', '--data', 'iris', '--layers', '64,x'], 'for --layers (token 2 of 2), but received "x"'],
+      [
+        ['train', '--data', 'iris', '--layers', 'conv8x3,flatten'],
+        'Expected image data for conv, pooling and flatten layers (--data digits or fashion-mnist) for --layers',
+      ],
+      [
+        ['train', '--data', 'digits', '--layers', 'conv8x3,dense10'],
+        'Expected flat samples for --layers token 2 "dense10", but received image samples [6, 6, 8] from "conv8x3" (add flatten or gap before it)',
+      ],
+      [
+        ['train', '--data', 'digits', '--max-samples', '0'],
+        'Expected an integer from 1 to 2147483647 for --max-samples',
+      ],
       [['train', '--data', 'iris', '--lr', '0'], 'for --lr, but received "0"'],
       [['train', '--data', 'iris', '--epochs'], 'Expected a value after the option for --epochs, but received nothing'],
       [['train', '--data', 'iris', 'extra'], 'but received an unexpected argument "extra"'],
@@ -224,6 +236,81 @@ describe('simdnn train and predict', () => {
     expect(lines).toHaveLength(121);
     for (const line of lines.slice(1)) expect(Number.isFinite(Number(line))).toBe(true);
     expect(p.stderr).toMatch(/^mse on .*reg\.csv: [\d.e+-]+$/m);
+  });
+
+  it('trains a CNN on digits images from a --layers spec, saves it, and predicts on CSV pixel rows', () => {
+    const out = join(dir, 'digits-cnn');
+    const r = simdnn(
+      'train',
+      '--data',
+      'digits',
+      '--layers',
+      'conv8x3same,bn,pool2,conv16x3,flatten,dropout0.1,dense32',
+      '--folds',
+      '2',
+      '--epochs',
+      '3',
+      '--out',
+      out,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('data: digits - 1797 samples, 64 features (images 8x8x1), 10 classes');
+    expect(r.stdout).toContain(
+      'model: [8, 8, 1] images -> conv 8@3x3 same relu -> batchnorm -> maxpool 2 -> conv 16@3x3 relu -> flatten -> dropout 0.1 -> dense 32 relu -> dense 10 softmax',
+    );
+    expect(r.stdout.match(/^ {2}fold \d\/2: accuracy \d\.\d{4}/gm)).toHaveLength(2);
+    const acc = Number(/^test accuracy: (\d\.\d{3})$/m.exec(r.stdout)?.[1]);
+    expect(acc).toBeGreaterThan(0.5); // 10 classes: chance is 0.1
+    const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    expect(JSON.stringify(json)).toContain('conv2d');
+    const pre = JSON.parse(readFileSync(join(out, 'preprocessing.json'), 'utf8'));
+    expect(pre.inputShape).toEqual([8, 8, 1]);
+    expect(readFileSync(join(out, 'learning-curve.svg'), 'utf8')).toMatch(/^<svg /);
+
+    const { x, y } = digits();
+    const rows = (x.toArray() as number[][]).slice(0, 20);
+    writeFileSync(join(dir, 'digit-rows.csv'), rows.map((row) => row.join(',')).join('\n') + '\n');
+    const p = simdnn('predict', '--model', out, '--input', join(dir, 'digit-rows.csv'));
+    expect(p.stderr).toBe('');
+    expect(p.code).toBe(0);
+    const lines = p.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^class,label,p_0,p_1,/);
+    expect(lines).toHaveLength(21);
+    const right = lines.slice(1).filter((line, i) => Number(line.split(',')[0]) === y.data[i]).length;
+    expect(right).toBeGreaterThan(10);
+  });
+
+  it.skipIf(!existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'))(
+    'trains a CNN on a subset of Fashion-MNIST (Debian dataset-fashion-mnist) and tests on its own test images',
+    () => {
+      const r = simdnn(
+        'train',
+        '--data',
+        'fashion-mnist',
+        '--layers',
+        'conv8x3,pool2,conv16x3,pool2,flatten,dense32',
+        '--max-samples',
+        '600',
+        '--epochs',
+        '2',
+      );
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('data: fashion-mnist - 700 samples, 784 features (images 28x28x1), 10 classes');
+      expect(r.stdout).toContain("split: 600 training, 100 test samples (fashion-mnist's own test set)");
+      expect(r.stdout).not.toMatch(/cross-validation/); // no folds by default for fashion-mnist
+      expect(Number(/^test accuracy: (\d\.\d{3})$/m.exec(r.stdout)?.[1])).toBeGreaterThan(0.3);
+    },
+  );
+
+  it('names the Debian package when Fashion-MNIST is missing', () => {
+    const r = simdnn('train', '--data', 'fashion-mnist', '--data-dir', join(dir, 'no-fashion'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `simdnn train: error: Fashion-MNIST not found: ${join(dir, 'no-fashion', 'train-images-idx3-ubyte.gz')} is missing. It comes with the Debian package dataset-fashion-mnist`,
+    );
+    expect(r.stderr).toContain('--data-dir DIR');
   });
 
   it('rejects an input with the wrong number of columns', () => {

@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crossValidate, summarizeFolds } from '../lib/cross-validate.js';
 import { digits, iris } from '../lib/datasets.js';
-import { dense } from '../lib/layers.js';
+import { conv2d, dense, flatten } from '../lib/layers.js';
 import { Sequential } from '../lib/model.js';
 import { adam } from '../lib/optimizers.js';
 import { ensureDist } from './dist.js';
@@ -216,5 +216,31 @@ export default function flaky(fold) {
         fit: { callbacks: [dist.callbacks.earlyStopping()] },
       }),
     ).rejects.toThrow(/^Expected no callbacks when options.parallel is set/);
+  });
+});
+
+describe('crossValidate on images', () => {
+  it('takes [n, h, w, c] samples and standardizes every value of a sample on the training rows', async () => {
+    const { x, y } = digits({ images: true });
+    const build = () => {
+      const m = new Sequential([
+        conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 1] }),
+        flatten(),
+        dense({ units: 10, activation: 'softmax' }),
+      ]);
+      m.compile({
+        optimizer: adam({ learningRate: 0.01 }),
+        loss: 'sparseCategoricalCrossentropy',
+        metrics: ['accuracy'],
+      });
+      return m;
+    };
+    const result = await crossValidate(build, x, y, { folds: 3, seed: 2, standardize: true, fit: { epochs: 3 } });
+    expect(result.folds).toHaveLength(3);
+    for (const f of result.folds) expect(f.metrics.accuracy).toBeGreaterThan(0.5); // 10 classes: chance is 0.1
+    expectSummary(result);
+    await expect(crossValidate(build, digits().x, y, { folds: 3, fit: { epochs: 1 } })).rejects.toThrow(
+      'conv2d_0 expects [n, 8, 8, 1]',
+    );
   });
 });

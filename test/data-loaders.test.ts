@@ -148,6 +148,22 @@ describe('readIdx / loadIdxDataset', () => {
     );
   });
 
+  it('loads images as [n, rows, cols, 1] with images: true (and keeps [n, rows, cols, c] files as they are)', () => {
+    const imgPath = file('b-images.gz', gzipSync(idx([3, 2, 2], images)));
+    const lblPath = file('b-labels.gz', gzipSync(idx([3], labels)));
+    const d = loadIdxDataset(imgPath, lblPath, { images: true, scale: 1 });
+    expect(d.x.shape).toEqual([3, 2, 2, 1]);
+    expect(Array.from(d.x.data)).toEqual(Array.from(images));
+    expect((d.x.toArray() as number[][][][])[2]![1]![0]![0]).toBe(images[2 * 4 + 2]);
+    expect(d.imageShape).toEqual([2, 2]);
+    expect(loadIdxDataset(imgPath, lblPath, { images: false }).x.shape).toEqual([3, 4]);
+    const rgb = file('c-images', idx([3, 2, 1, 2], images));
+    expect(loadIdxDataset(rgb, lblPath, { images: true }).x.shape).toEqual([3, 2, 1, 2]);
+    expect(() => loadIdxDataset(imgPath, lblPath, { images: 1 } as never)).toThrow(
+      new TypeError('Expected a boolean for options.images, but received 1'),
+    );
+  });
+
   it('reports truncated and garbage files, naming the file', () => {
     const full = idx([3, 2, 2], images);
     const short = file('short-idx3-ubyte', full.subarray(0, full.length - 3));

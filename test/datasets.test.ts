@@ -27,6 +27,23 @@ describe('bundled data sets', () => {
     expect(Array.from(d.x.data.subarray(0, 8))).toEqual([0, 0, 5, 13, 9, 1, 0, 0]);
   });
 
+  it('digits({ images: true }): the same values as [1797, 8, 8, 1] images, row by row', () => {
+    const flat = digits();
+    const img = digits({ images: true });
+    expect(img.x.shape).toEqual([1797, 8, 8, 1]);
+    expect(img.x.data).toEqual(flat.x.data);
+    expect(img.y.data).toEqual(flat.y.data);
+    // pixel (row 1, column 1) of image 0 is flat feature 9 ("pixel_1_1")
+    expect((img.x.toArray() as number[][][][])[0]![1]![1]![0]).toBe((flat.x.toArray() as number[][])[0]![9]);
+    expect(digits({ images: false }).x.shape).toEqual([1797, 64]);
+    expect(() => digits({ images: 'yes' } as never)).toThrow(
+      new TypeError('Expected a boolean for options.images, but received "yes"'),
+    );
+    expect(() => digits({ image: true } as never)).toThrow(
+      new TypeError('Expected one of the options images for options, but received an unknown option "image"'),
+    );
+  });
+
   it('iris: 150 x 4, 50 per species', () => {
     const d = iris();
     expect(d.x.shape).toEqual([150, 4]);
@@ -84,6 +101,17 @@ describe('fashionMnist', () => {
     expect(max).toBeCloseTo(1, 6);
   });
 
+  it.skipIf(!existsSync(fashionDir))('with images: true gives [n, 28, 28, 1] with the same pixels', () => {
+    const f = fashionMnist({ images: true });
+    expect(f.train.x.shape).toEqual([60000, 28, 28, 1]);
+    expect(f.test.x.shape).toEqual([10000, 28, 28, 1]);
+    expect(f.test.y.shape).toEqual([10000]);
+    const flat = fashionMnist();
+    const bytes = (t: Float32Array) => Buffer.from(t.buffer, t.byteOffset, t.byteLength);
+    expect(bytes(f.test.x.data).equals(bytes(flat.test.x.data))).toBe(true);
+    expect(bytes(f.train.x.data).equals(bytes(flat.train.x.data))).toBe(true);
+  });
+
   it('says how to install the data when it is missing, and validates options', () => {
     expect(() => fashionMnist({ dir: '/nonexistent/fashion' })).toThrow(
       new Error(
@@ -96,7 +124,9 @@ describe('fashionMnist', () => {
       new TypeError('Expected a folder path for options.dir, but received 3'),
     );
     expect(() => fashionMnist({ folder: 'x' } as never)).toThrow(
-      new TypeError('Expected one of the options dir, scale for options, but received an unknown option "folder"'),
+      new TypeError(
+        'Expected one of the options dir, scale, images for options, but received an unknown option "folder"',
+      ),
     );
   });
 });

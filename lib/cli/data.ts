@@ -2,13 +2,16 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { readCsv } from '../data/csv.js';
-import { breastCancer, digits, iris, wine, type Dataset } from '../datasets.js';
+import { gatherRows } from '../data/rows.js';
+import { permutation } from '../data/random.js';
+import { breastCancer, digits, fashionMnist, iris, wine, type Dataset } from '../datasets.js';
 import { expectedMessage } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { UsageError, suggest } from './args.js';
 
-export const DATASETS = ['digits', 'iris', 'wine', 'breast-cancer'] as const;
-const LOADERS: Record<(typeof DATASETS)[number], () => Dataset> = {
+export const DATASETS = ['digits', 'fashion-mnist', 'iris', 'wine', 'breast-cancer'] as const;
+type Bundled = Exclude<(typeof DATASETS)[number], 'fashion-mnist'>;
+const LOADERS: Record<Bundled, () => Dataset> = {
   digits,
   iris,
   wine,
@@ -17,7 +20,17 @@ const LOADERS: Record<(typeof DATASETS)[number], () => Dataset> = {
 const ALIASES: Record<string, (typeof DATASETS)[number]> = {
   breastCancer: 'breast-cancer',
   breast_cancer: 'breast-cancer',
+  fashionMnist: 'fashion-mnist',
+  fashion_mnist: 'fashion-mnist',
+  fashion: 'fashion-mnist',
 };
+/** The sample shape of the data sets whose rows are images (used when --layers starts with image layers). */
+const IMAGE_SHAPES: Partial<Record<(typeof DATASETS)[number], number[]>> = {
+  digits: [8, 8, 1],
+  'fashion-mnist': [28, 28, 1],
+};
+/** Where Debian's dataset-fashion-mnist package puts the IDX files. */
+export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 export type Task = 'classification' | 'regression';
 
@@ -36,13 +49,80 @@ export interface TrainingData {
   targetPosition?: number;
   /** How the task was chosen, for the user. */
   taskReason: string;
+  /** `[h, w, c]` when each row is an image (row-major pixels, channels last). */
+  imageShape?: number[];
+  /** A test set that comes with the data (Fashion-MNIST's 10,000 images); no split is made then. */
+  test?: { x: Tensor; y: Tensor };
+}
+
+/** Where the data comes from and how much of it to use (the flags). */
+export interface DataOptions {
+  target?: string;
+  task: Task | 'auto';
+  /** Fashion-MNIST's folder (default FASHION_MNIST_DIR). */
+  dataDir?: string;
+  /** Use at most this many samples (a seeded random subset; Fashion-MNIST: of its training part, and a sixth as many test images). */
+  maxSamples?: number;
+  seed: number;
+}
+
+/** A seeded random subset of `count` rows (in their original order). */
+function subset(x: Tensor, y: Tensor, count: number, seed: number): { x: Tensor; y: Tensor } {
+  const n = x.shape[0]!;
+  if (count >= n) return { x, y };
+  const rows = permutation(n, seed).slice(0, count).sort();
+  return { x: gatherRows(x, rows), y: gatherRows(y, rows) };
+}
+
+function loadFashionMnist(opts: DataOptions): TrainingData {
+  const dir = opts.dataDir ?? FASHION_MNIST_DIR;
+  let f: ReturnType<typeof fashionMnist>;
+  try {
+    f = fashionMnist({ dir });
+  } catch (err) {
+    const e = err as Error;
+    if (!/not found/.test(e.message)) throw err;
+    const missing = /: (\S+) is missing/.exec(e.message)?.[1] ?? dir;
+    throw new Error(
+      `Fashion-MNIST not found: ${missing} is missing. It comes with the Debian package dataset-fashion-mnist ` +
+        '(apt-get install dataset-fashion-mnist puts the files in ' +
+        `${FASHION_MNIST_DIR}); or pass --data-dir DIR naming a folder with the four IDX files ` +
+        '(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz)',
+      { cause: err },
+    );
+  }
+  let train = { x: f.train.x, y: f.train.y };
+  let test = { x: f.test.x, y: f.test.y };
+  if (opts.maxSamples !== undefined) {
+    train = subset(train.x, train.y, opts.maxSamples, opts.seed);
+    test = subset(test.x, test.y, Math.max(1, Math.ceil(opts.maxSamples / 6)), (opts.seed + 1) % 2 ** 32);
+  }
+  const featureNames: string[] = [];
+  for (let r = 0; r < 28; r++) for (let c = 0; c < 28; c++) featureNames.push(`pixel_${r}_${c}`);
+  return {
+    name: 'fashion-mnist',
+    x: train.x,
+    y: train.y,
+    task: 'classification',
+    classNames: f.classNames,
+    featureNames,
+    taskReason: `a classification data set (${dir})`,
+    imageShape: [28, 28, 1],
+    test,
+  };
 }
 
 /** The most distinct integer values a numeric target may have to count as class labels. */
 const MAX_INTEGER_CLASSES = 100;
 
-/** Loads `--data`; `target` and `task` come from the flags. */
-export function loadTrainingData(data: string, target: string | undefined, task: Task | 'auto'): TrainingData {
+/** Loads `--data`, then keeps at most `maxSamples` of it. */
+export function loadTrainingData(data: string, opts: DataOptions): TrainingData {
+  const d = loadAll(data, opts);
+  if (opts.maxSamples === undefined || d.test) return d;
+  return { ...d, ...subset(d.x, d.y, opts.maxSamples, opts.seed) };
+}
+
+function loadAll(data: string, { target, task, ...opts }: DataOptions): TrainingData {
   const named = ALIASES[data] ?? (DATASETS as readonly string[]).find((d) => d === data);
   const isFile = existsSync(data) && statSync(data).isFile();
   if (named && !isFile) {
@@ -60,7 +140,8 @@ export function loadTrainingData(data: string, target: string | undefined, task:
         expectedMessage('classification for a bundled data set', '--task', JSON.stringify(task)),
         'train',
       );
-    const d = LOADERS[named as (typeof DATASETS)[number]]();
+    if (named === 'fashion-mnist') return loadFashionMnist({ target, task, ...opts });
+    const d = LOADERS[named as Bundled]();
     return {
       name: named,
       x: d.x,
@@ -69,6 +150,7 @@ export function loadTrainingData(data: string, target: string | undefined, task:
       classNames: d.classNames,
       featureNames: d.featureNames,
       taskReason: 'a bundled classification data set',
+      ...(IMAGE_SHAPES[named as Bundled] ? { imageShape: IMAGE_SHAPES[named as Bundled] } : {}),
     };
   }
   if (!isFile) {

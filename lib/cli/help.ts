@@ -15,6 +15,8 @@ Options:
 
 Examples:
   simdnn train --data digits
+  simdnn train --data digits --layers conv16x3same,pool2,conv32x3,flatten,dense64 --out digits-cnn
+  simdnn train --data fashion-mnist --layers conv32x3,pool2,conv64x3,pool2,flatten,dense128 --out fashion-cnn
   simdnn train --data iris --folds 10 --out iris-model
   simdnn train --data houses.csv --target price --layers 64,64 --epochs 100 --out houses-model
   simdnn predict --model iris-model --input new-flowers.csv --output predictions.csv
@@ -27,24 +29,45 @@ runs k-fold cross-validation on the training part (per-fold scores and "mean acc
 trains a final model on the whole training part, reports its test score, and saves it with --out.
 
 Data:
-  --data NAME|FILE      digits, iris, wine, breast-cancer, or a CSV file (header optional, may be .gz)
+  --data NAME|FILE      digits (8x8 images), fashion-mnist (28x28 images, from Debian's package
+                        dataset-fashion-mnist), iris, wine, breast-cancer, or a CSV file
+                        (header optional, may be .gz)
+  --data-dir DIR        Folder with Fashion-MNIST's four IDX files
+                        (default /usr/share/datasets/fashion-mnist)
+  --max-samples N       Use a seeded random N samples (fashion-mnist: N training images and N/6
+                        of its test images), for quick runs
   --target COLUMN       CSV target column: a name, or an index (negative from the end; default: last)
   --task TASK           auto (default), classification or regression. auto: text or integer targets
                         are class labels, other numbers are a regression target
-  --test-size F         Fraction held out as the test set (default 0.2; 0 = none)
+  --test-size F         Fraction held out as the test set (default 0.2; 0 = none; fashion-mnist
+                        uses its own 10,000 test images)
 
 Model:
-  --layers LIST         Hidden layer sizes, comma-separated (default 128; "none" for no hidden layer)
-  --activation NAME     Hidden activation (default relu): relu, leakyRelu, elu, gelu, tanh, sigmoid, ...
-  --dropout RATE        Dropout after each hidden layer (default 0)
-  --l1 L, --l2 L        Kernel regularization (default l1 0, l2 1e-4)
+  --layers LIST         Hidden layers, comma-separated (default 128; "none" for no hidden layer).
+                        The output layer (softmax or linear) is added after them. Tokens:
+                          N, denseN[ACT]      dense layer of N units (dense64tanh: its own activation)
+                          convFxK[sS][dD][same][ACT]
+                                              conv2d: F filters of K x K (convFxKxK2: K x K2), stride S,
+                                              dilation D, 'same' padding (default valid)
+                          poolP[sS][same]     max pooling P x P (stride S, default P); maxpoolP too
+                          avgpoolP[sS][same]  average pooling
+                          gap, gmp            global average / max pooling (images -> flat)
+                          flatten             images -> flat rows, (h, w, c) order
+                          dropoutP            dropout of rate P (dropout0.25)
+                          bn, ln              batch / layer normalization
+                        Image layers need image data (digits: 8x8x1, fashion-mnist: 28x28x1) and
+                        come first; put flatten or gap before the first dense layer after them.
+  --activation NAME     Activation of dense and conv layers that name none (default relu): relu,
+                        leakyRelu, elu, gelu, tanh, sigmoid, ...
+  --dropout RATE        Dropout after each hidden dense layer (default 0)
+  --l1 L, --l2 L        Kernel regularization of dense and conv layers (default l1 0, l2 1e-4)
 
 Training:
   --optimizer NAME      adam (default), adamw, sgd (momentum 0.9), gd, rmsprop, adagrad
   --lr RATE             Learning rate (default 0.003; 0.05 for sgd, gd and adagrad)
-  --epochs N            Epochs (default 50)
+  --epochs N            Epochs (default 50; 5 for fashion-mnist)
   --batch-size N        Batch size (default 32)
-  --folds K             Cross-validation folds (default 5; 0 skips cross-validation)
+  --folds K             Cross-validation folds (default 5, 0 for fashion-mnist; 0 skips it)
   --parallel            Run the folds on worker threads
   --seed N              Seed for splits, initialization and shuffling (default 1)
 
@@ -55,10 +78,13 @@ Output:
   -h, --help            Show this help
 
 Regression targets are standardized for training; scores are reported in the target's units.
+Features (pixels of images too) are standardized one by one on the training part.
 
 Examples:
   simdnn train --data digits
   simdnn train --data wine --layers 32,16 --epochs 60 --out wine-model
+  simdnn train --data digits --layers conv32x3same,bn,pool2,conv64x3,gap,dropout0.3,dense64 --folds 0
+  simdnn train --data fashion-mnist --layers conv32x3,pool2,conv64x3,pool2,flatten,dense128 --max-samples 6000
   simdnn train --data data.csv --target label --folds 10 --verbose
 `;
 

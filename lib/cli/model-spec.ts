@@ -4,6 +4,8 @@
  */
 import * as layers from '../layers-public.js';
 import type { ActivationName } from '../names.js';
+import type { Layer } from '../layers.js';
+import { describeItem, type LayerItem } from './layer-spec.js';
 import { Sequential } from '../model.js';
 import { adagrad, adam, adamw, gd, rmsprop, sgd } from '../optimizers.js';
 import type { Optimizer } from '../optimizers.js';
@@ -15,15 +17,21 @@ export type OptimizerChoice = (typeof OPTIMIZER_NAMES)[number];
 
 export interface ModelSpec {
   task: 'classification' | 'regression';
+  /** Values per sample (the product of inputShape). */
   inputDim: number;
+  /** The shape of one sample: `[features]`, or `[h, w, c]` for image layers. */
+  inputShape: number[];
   /** Classes (classification) or 1 (regression). */
   outputs: number;
-  layers: number[];
+  /** The hidden layers (see ./layer-spec.ts). */
+  layers: LayerItem[];
+  /** The activation of dense and conv layers that do not name their own. */
   activation: ActivationName;
   optimizer: OptimizerChoice;
   learningRate: number;
   l1: number;
   l2: number;
+  /** Dropout after each hidden dense layer. */
   dropout: number;
 }
 
@@ -51,29 +59,65 @@ function regularizer(a: number, b: number): Regularizer | undefined {
   return undefined;
 }
 
+const initializerFor = (a: ActivationName) => (a === 'relu' || a === 'leakyRelu' ? 'heNormal' : 'glorotUniform');
+
+/** The layer of one list item; `first` layers get the model's input shape. */
+function layerOf(item: LayerItem, spec: ModelSpec, reg: Regularizer | undefined, first: boolean): Layer {
+  const input = first ? { inputShape: spec.inputShape } : {};
+  const kernelRegularizer = reg ? { kernelRegularizer: reg } : {};
+  switch (item.kind) {
+    case 'dense': {
+      const activation = item.activation ?? spec.activation;
+      return layers.dense({
+        units: item.units,
+        activation,
+        kernelInitializer: initializerFor(activation),
+        ...input,
+        ...kernelRegularizer,
+      });
+    }
+    case 'conv2d': {
+      const activation = item.activation ?? spec.activation;
+      return layers.conv2d({
+        filters: item.filters,
+        kernelSize: item.kernelSize,
+        strides: item.strides,
+        dilationRate: item.dilationRate,
+        padding: item.padding,
+        activation,
+        kernelInitializer: initializerFor(activation),
+        ...input,
+        ...kernelRegularizer,
+      });
+    }
+    case 'maxPooling2d':
+    case 'averagePooling2d':
+      return layers[item.kind]({ poolSize: item.poolSize, strides: item.strides, padding: item.padding, ...input });
+    case 'globalAveragePooling2d':
+    case 'globalMaxPooling2d':
+    case 'flatten':
+    case 'batchNormalization':
+    case 'layerNormalization':
+      return layers[item.kind](input);
+    case 'dropout':
+      return layers.dropout({ rate: item.rate });
+  }
+}
+
 /** A new compiled model for the spec (the fold number is not used). */
 export function buildModel(_fold: number, spec: ModelSpec): Sequential {
   const reg = regularizer(spec.l1, spec.l2);
-  const init = spec.activation === 'relu' || spec.activation === 'leakyRelu' ? 'heNormal' : 'glorotUniform';
-  const list = [];
-  spec.layers.forEach((units, i) => {
-    list.push(
-      layers.dense({
-        units,
-        activation: spec.activation,
-        kernelInitializer: init,
-        ...(i === 0 ? { inputDim: spec.inputDim } : {}),
-        ...(reg ? { kernelRegularizer: reg } : {}),
-      }),
-    );
-    if (spec.dropout > 0) list.push(layers.dropout({ rate: spec.dropout }));
-  });
+  const list: Layer[] = [];
+  for (const item of spec.layers) {
+    list.push(layerOf(item, spec, reg, list.length === 0));
+    if (item.kind === 'dense' && spec.dropout > 0) list.push(layers.dropout({ rate: spec.dropout }));
+  }
   const classification = spec.task === 'classification';
   list.push(
     layers.dense({
       units: spec.outputs,
       activation: classification ? 'softmax' : 'linear',
-      ...(spec.layers.length === 0 ? { inputDim: spec.inputDim } : {}),
+      ...(list.length === 0 ? { inputShape: spec.inputShape } : {}),
       ...(reg ? { kernelRegularizer: reg } : {}),
     }),
   );
@@ -89,9 +133,10 @@ export function buildModel(_fold: number, spec: ModelSpec): Sequential {
 /** One line describing the model. */
 export function describeSpec(spec: ModelSpec): string {
   const hidden = spec.layers.map(
-    (u) => `dense ${u} ${spec.activation}${spec.dropout > 0 ? ` + dropout ${spec.dropout}` : ''}`,
+    (item) =>
+      `${describeItem(item, spec.activation)}${item.kind === 'dense' && spec.dropout > 0 ? ` + dropout ${spec.dropout}` : ''}`,
   );
   const out = `dense ${spec.outputs} ${spec.task === 'classification' ? 'softmax' : 'linear'}`;
   const reg = [spec.l1 > 0 ? `l1 ${spec.l1}` : '', spec.l2 > 0 ? `l2 ${spec.l2}` : ''].filter(Boolean).join(', ');
-  return `${[`${spec.inputDim} inputs`, ...hidden, out].join(' -> ')}; ${spec.optimizer} lr ${spec.learningRate}${reg ? `, ${reg}` : ''}`;
+  return `${[spec.inputShape.length > 1 ? `[${spec.inputShape.join(', ')}] images` : `${spec.inputDim} inputs`, ...hidden, out].join(' -> ')}; ${spec.optimizer} lr ${spec.learningRate}${reg ? `, ${reg}` : ''}`;
 }

@@ -120,7 +120,10 @@ export async function predict(argv: string[]): Promise<void> {
   const features = model.inputDim ?? pre?.featureNames.length;
   if (features === undefined) throw new Error(`The model in ${dir} has no input size`);
   const { x, target } = readInput(input, features, pre);
-  const xs = pre ? StandardScaler.fromJSON(pre.scaler).transform(x) : x;
+  const scaled = pre ? StandardScaler.fromJSON(pre.scaler).transform(x) : x;
+  // Image models (conv layers) take [n, h, w, c]: the CSV rows are their pixels, row-major.
+  const sampleShape = model.inputShape;
+  const xs = sampleShape && sampleShape.length > 1 ? scaled.reshape([scaled.shape[0]!, ...sampleShape]) : scaled;
   const out = await model.predictAsync(xs);
   const rows = x.shape[0]!;
   const outputs = out.shape[1]!;

@@ -12,6 +12,8 @@ export interface Preprocessing {
   task: Task;
   /** Feature column names, in the model's input order. */
   featureNames: string[];
+  /** The model's sample shape when it takes images (`[h, w, c]`): standardized rows are reshaped to it. */
+  inputShape?: number[];
   /** Feature standardization fitted on the training data. */
   scaler: StandardScalerJSON;
   target: {

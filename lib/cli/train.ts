@@ -11,6 +11,7 @@ import { Tensor } from '../tensor.js';
 import { Flags, parse } from './args.js';
 import { loadTrainingData, type TrainingData } from './data.js';
 import { TRAIN_HELP } from './help.js';
+import { parseLayers } from './layer-spec.js';
 import { buildModel, describeSpec, OPTIMIZER_NAMES, type ModelSpec } from './model-spec.js';
 import { PREPROCESSING_FILE, type Preprocessing } from './preprocessing.js';
 
@@ -31,6 +32,8 @@ const OPTIONS = {
   parallel: { type: 'boolean' },
   seed: { type: 'string' },
   'test-size': { type: 'string' },
+  'data-dir': { type: 'string' },
+  'max-samples': { type: 'string' },
   out: { type: 'string' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -41,7 +44,11 @@ interface Settings {
   data: string;
   target?: string;
   task: 'auto' | 'classification' | 'regression';
-  spec: Omit<ModelSpec, 'task' | 'inputDim' | 'outputs'>;
+  /** The --layers text (parsed once the data's shape is known). */
+  layers: string;
+  spec: Omit<ModelSpec, 'task' | 'inputDim' | 'inputShape' | 'outputs' | 'layers'>;
+  dataDir?: string;
+  maxSamples?: number;
   epochs: number;
   batchSize: number;
   folds: number;
@@ -56,14 +63,17 @@ function readSettings(argv: string[]): Settings | undefined {
   const { values } = parse('train', argv, OPTIONS);
   if (values.help) return undefined;
   const f = new Flags(values, 'train');
+  const fashion = /^fashion/i.test(String(values.data ?? ''));
   const optimizer = f.choice('optimizer', OPTIMIZER_NAMES, 'adam');
   const slow = optimizer === 'sgd' || optimizer === 'gd' || optimizer === 'adagrad';
   return {
-    data: f.required('data', 'a data set name (digits, iris, wine, breast-cancer) or a CSV file'),
+    data: f.required('data', 'a data set name (digits, fashion-mnist, iris, wine, breast-cancer) or a CSV file'),
     target: f.string('target'),
     task: f.choice('task', ['auto', 'classification', 'regression'] as const, 'auto'),
+    layers: f.string('layers') ?? (values.layers === '' ? 'none' : '128'),
+    dataDir: f.string('data-dir'),
+    maxSamples: f.has('max-samples') ? f.integer('max-samples', 0, { min: 1, max: 2 ** 31 - 1 }) : undefined,
     spec: {
-      layers: f.integerList('layers', [128]),
       activation: f.choice(
         'activation',
         ACTIVATIONS.filter((a) => a !== 'softmax'),
@@ -75,9 +85,9 @@ function readSettings(argv: string[]): Settings | undefined {
       l2: f.number('l2', 1e-4, { min: 0 }),
       dropout: f.number('dropout', 0, { min: 0, max: 0.95 }),
     },
-    epochs: f.integer('epochs', 50, { min: 1, max: 1e6 }),
+    epochs: f.integer('epochs', fashion ? 5 : 50, { min: 1, max: 1e6 }),
     batchSize: f.integer('batch-size', 32, { min: 1, max: 2 ** 31 - 1 }),
-    folds: f.integer('folds', 5, { min: 0, max: 1000 }),
+    folds: f.integer('folds', fashion ? 0 : 5, { min: 0, max: 1000 }),
     parallel: f.bool('parallel'),
     seed: f.integer('seed', 1, { min: 0, max: 2 ** 32 - 1 }),
     testSize: f.number('test-size', 0.2, { min: 0, max: 0.9 }),
@@ -135,13 +145,23 @@ export async function train(argv: string[]): Promise<void> {
     return;
   }
   const start = performance.now();
-  const data = loadTrainingData(s.data, s.target, s.task);
-  const n = data.x.shape[0]!;
+  const data = loadTrainingData(s.data, {
+    target: s.target,
+    task: s.task,
+    dataDir: s.dataDir,
+    maxSamples: s.maxSamples,
+    seed: s.seed,
+  });
+  const n = data.x.shape[0]! + (data.test?.x.shape[0] ?? 0);
   const features = data.x.shape[1]!;
   const classification = data.task === 'classification';
   const classes = data.classNames?.length ?? 0;
+  const { items, inputShape } = parseLayers(s.layers, { name: data.name, features, imageShape: data.imageShape });
+  const images = inputShape.length > 1;
+  /** Standardized flat rows -> the model's samples. */
+  const shaped = (t: Tensor) => (images ? t.reshape([t.shape[0]!, ...inputShape]) : t);
   console.log(
-    `data: ${data.name} - ${n} samples, ${features} features, ${
+    `data: ${data.name} - ${n} samples, ${features} features${images ? ` (images ${inputShape.join('x')})` : ''}, ${
       classification ? `${classes} classes (classification: ${data.taskReason})` : `regression (${data.taskReason})`
     }`,
   );
@@ -152,13 +172,17 @@ export async function train(argv: string[]): Promise<void> {
   let yTrain = data.y;
   let xTest: Tensor | undefined;
   let yTest: Tensor | undefined;
-  if (s.testSize > 0) {
+  if (data.test) {
+    if (s.testSize !== 0.2 && s.testSize !== 0)
+      console.log(`--test-size ignored: ${data.name} comes with its own test set`);
+    ({ x: xTest, y: yTest } = data.test);
+  } else if (s.testSize > 0) {
     const split = trainTestSplit(data.x, data.y, { testSize: s.testSize, seed: s.seed, stratify: classification });
     ({ xTrain, yTrain, xTest, yTest } = split);
   }
   const nTrain = xTrain.shape[0]!;
   console.log(
-    `split: ${nTrain} training, ${xTest?.shape[0] ?? 0} test samples${classification && xTest ? ' (stratified)' : ''}, seed ${s.seed}; features standardized on training data only`,
+    `split: ${nTrain} training, ${xTest?.shape[0] ?? 0} test samples${classification && xTest && !data.test ? ' (stratified)' : ''}${data.test ? ` (${data.name}'s own test set)` : ''}, seed ${s.seed}; features standardized on training data only`,
   );
 
   // Regression targets are standardized (on the training part); scores are converted back.
@@ -177,7 +201,14 @@ export async function train(argv: string[]): Promise<void> {
           [y.shape[0]!],
         );
 
-  const spec: ModelSpec = { ...s.spec, task: data.task, inputDim: features, outputs: classification ? classes : 1 };
+  const spec: ModelSpec = {
+    ...s.spec,
+    layers: items,
+    task: data.task,
+    inputDim: features,
+    inputShape,
+    outputs: classification ? classes : 1,
+  };
   console.log(`model: ${describeSpec(spec)}; ${s.epochs} epochs, batch ${s.batchSize}`);
   const fitOptions = {
     epochs: s.epochs,
@@ -204,7 +235,7 @@ export async function train(argv: string[]): Promise<void> {
       s.parallel
         ? { module: new URL('./model-spec.js', import.meta.url), exportName: 'buildModel', options: spec }
         : (fold: number) => buildModel(fold, spec),
-      xTrain,
+      shaped(xTrain),
       scaleTarget(yTrain),
       {
         folds: s.folds,
@@ -226,8 +257,8 @@ export async function train(argv: string[]): Promise<void> {
 
   // The final model, on the whole training part.
   const scaler = new StandardScaler();
-  const xTrainS = scaler.fitTransform(xTrain);
-  const xTestS = xTest ? scaler.transform(xTest) : undefined;
+  const xTrainS = shaped(scaler.fitTransform(xTrain));
+  const xTestS = xTest ? shaped(scaler.transform(xTest)) : undefined;
   const yTrainS = scaleTarget(yTrain);
   const yTestS = yTest ? scaleTarget(yTest) : undefined;
   console.log(`final model: training on ${nTrain} samples`);
@@ -256,12 +287,14 @@ export async function train(argv: string[]): Promise<void> {
       version: 1,
       task: data.task,
       featureNames: data.featureNames,
+      ...(images ? { inputShape } : {}),
       scaler: scaler.toJSON(),
       target: classification
         ? { name: data.targetName, position: data.targetPosition, classNames: data.classNames }
         : { name: data.targetName, position: data.targetPosition, mean: targetMean, std: targetStd },
       training: {
         data: s.data,
+        ...(s.maxSamples !== undefined ? { maxSamples: s.maxSamples } : {}),
         samples: n,
         trainSamples: nTrain,
         testSamples: xTest?.shape[0] ?? 0,
@@ -274,7 +307,7 @@ export async function train(argv: string[]): Promise<void> {
       },
     };
     await writeFile(join(dir, PREPROCESSING_FILE), JSON.stringify(pre, null, 2) + '\n');
-    const hidden = spec.layers.length ? `hidden ${spec.layers.join(',')} ${spec.activation}` : 'no hidden layer';
+    const hidden = spec.layers.length ? `--layers ${s.layers} (${spec.activation})` : 'no hidden layer';
     const title = `${data.name} · ${hidden} · ${spec.optimizer} lr ${spec.learningRate}${xTestS ? ' · validation = held-out test set' : ''}`;
     await writeFile(join(dir, 'learning-curve.svg'), learningCurveSvg(history, { title }));
     console.log(`saved: ${dir} (model, ${PREPROCESSING_FILE}, learning-curve.svg)`);

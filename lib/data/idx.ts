@@ -5,7 +5,7 @@
  */
 import { expectedMessage } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { checkKnownKeys, checkNumber, checkOptions } from '../validate.js';
+import { checkBoolean, checkKnownKeys, checkNumber, checkOptions } from '../validate.js';
 import { gunzipIfNeeded, readSource } from './source.js';
 
 /** IDX type byte -> element size and big-endian reader. */
@@ -80,11 +80,17 @@ export function readIdx(file: string | URL | Uint8Array): Tensor {
 export interface LoadIdxOptions {
   /** Factor applied to the image values (default 1/255: uint8 pixels become 0..1). */
   scale?: number;
+  /**
+   * `true`: `x` keeps the image dimensions, with a channel axis added to 2-D images: `[n, rows, cols, 1]`
+   * (channels last, the input of `conv2d`); `[n, rows, cols, c]` files stay as they are. Default `false`:
+   * one flattened image per row, `[n, rows * cols]`.
+   */
+  images?: boolean;
 }
 
 /** Images and labels from {@link loadIdxDataset}. */
 export interface IdxDataset {
-  /** One flattened image per row: `[n, rows * cols]` (float32, scaled). */
+  /** One flattened image per row, `[n, rows * cols]`, or with `images` `[n, rows, cols, 1]` (float32, scaled). */
   x: Tensor;
   /** Class ids: `[n]` (float32). */
   y: Tensor;
@@ -97,11 +103,12 @@ export interface IdxDataset {
  *
  * @param imagesFile - images, shape `[n, rows, cols]` (or `[n, ...]`): a path, `file:` URL or Buffer
  * @param labelsFile - labels, shape `[n]`
- * @param options - `scale` (default 1/255)
- * @returns `{ x: [n, rows * cols], y: [n], imageShape }`
+ * @param options - `scale` (default 1/255), `images` (default false; true gives `x: [n, rows, cols, 1]`)
+ * @returns `{ x: [n, rows * cols] (or [n, rows, cols, 1]), y: [n], imageShape }`
  * @example
  * ```ts
  * const { x, y } = nn.data.loadIdxDataset('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz');
+ * const cnnData = nn.data.loadIdxDataset(imagesFile, labelsFile, { images: true }); // x: [n, 28, 28, 1]
  * ```
  */
 export function loadIdxDataset(
@@ -110,8 +117,9 @@ export function loadIdxDataset(
   options?: LoadIdxOptions,
 ): IdxDataset {
   const opts = checkOptions(options, 'options');
-  checkKnownKeys(opts, ['scale'], 'options');
+  checkKnownKeys(opts, ['scale', 'images'], 'options');
   const scale = opts.scale === undefined ? 1 / 255 : checkNumber(opts.scale, 'options.scale');
+  const asImages = opts.images === undefined ? false : checkBoolean(opts.images, 'options.images');
   const images = readIdx(imagesFile);
   const labels = readIdx(labelsFile);
   if (images.rank < 2)
@@ -126,5 +134,10 @@ export function loadIdxDataset(
   const data = images.data;
   if (scale !== 1) for (let i = 0; i < data.length; i++) data[i]! *= scale;
   const imageShape = images.shape.slice(1);
-  return { x: new Tensor(data, [n, imageShape.reduce((a, b) => a * b, 1)]), y: labels, imageShape };
+  const sampleShape = !asImages
+    ? [imageShape.reduce((a, b) => a * b, 1)]
+    : imageShape.length === 2
+      ? [...imageShape, 1]
+      : imageShape;
+  return { x: new Tensor(data, [n, ...sampleShape]), y: labels, imageShape };
 }

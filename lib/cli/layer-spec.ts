@@ -1,0 +1,276 @@
+/**
+ * The `--layers` grammar of `simdnn train`: a comma-separated list of hidden layers, checked token by token
+ * against the shape of the data (every problem is a UsageError naming the token and its position).
+ *
+ *   N, denseN[ACT]              dense layer of N units (ACT: an activation name, default --activation)
+ *   convFxK[xK2][sS][dD][same|valid][ACT]
+ *                               conv2d: F filters, K x K (or K x K2) kernel, stride S, dilation D,
+ *                               padding (default valid), activation (default --activation)
+ *   poolP[sS][same], maxpoolP…  max pooling P x P, stride S (default P), padding (default valid)
+ *   avgpoolP[sS][same]          average pooling
+ *   gap, gmp                    global average / global max pooling (image -> flat)
+ *   flatten                     image -> flat, (h, w, c) order
+ *   dropoutP                    dropout with rate P, 0 <= P < 1 (e.g. dropout0.25)
+ *   bn, ln                      batch / layer normalization (over the last axis)
+ *   none                        no hidden layer
+ *
+ * The list is a plain JSON value (it travels to cross-validation worker threads).
+ */
+import { expectedMessage } from '../errors.js';
+import { ACTIVATIONS, type ActivationName } from '../names.js';
+import { UsageError, suggest } from './args.js';
+
+export type LayerItem =
+  | { kind: 'dense'; units: number; activation?: ActivationName }
+  | {
+      kind: 'conv2d';
+      filters: number;
+      kernelSize: [number, number];
+      strides: number;
+      dilationRate: number;
+      padding: 'valid' | 'same';
+      activation?: ActivationName;
+    }
+  | { kind: 'maxPooling2d' | 'averagePooling2d'; poolSize: number; strides: number; padding: 'valid' | 'same' }
+  | { kind: 'globalAveragePooling2d' | 'globalMaxPooling2d' | 'flatten' | 'batchNormalization' | 'layerNormalization' }
+  | { kind: 'dropout'; rate: number };
+
+/** The token names, for messages and typo hints. */
+const WORDS = ['dense', 'conv', 'pool', 'maxpool', 'avgpool', 'gap', 'gmp', 'flatten', 'dropout', 'bn', 'ln', 'none'];
+
+const GRAMMAR =
+  'N or denseN[act], convFxK[sS][dD][same][act], poolP[sS][same], avgpoolP[sS][same], gap, gmp, flatten, ' +
+  'dropoutP, bn or ln (see simdnn train --help)';
+
+/** Layers that take image samples `[h, w, c]`. */
+const IMAGE_KINDS = new Set([
+  'conv2d',
+  'maxPooling2d',
+  'averagePooling2d',
+  'globalAveragePooling2d',
+  'globalMaxPooling2d',
+]);
+
+const MAX_SIZE = 1 << 20;
+
+function activationName(raw: string, fail: (what: string) => never): ActivationName | undefined {
+  if (raw === '') return undefined;
+  const found = ACTIVATIONS.find((a) => a.toLowerCase() === raw.toLowerCase());
+  if (!found) {
+    const hint = suggest(raw, ACTIVATIONS);
+    fail(`an activation (${ACTIVATIONS.join(', ')}) after the sizes${hint ? `; did you mean ${hint}?` : ''}`);
+  }
+  return found;
+}
+
+function size(raw: string | undefined, fallback: number, what: string, fail: (what: string) => never): number {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 1 || v > MAX_SIZE) fail(`${what} from 1 to ${MAX_SIZE}`);
+  return v;
+}
+
+/** One token -> one layer (undefined for "none"). */
+function parseToken(token: string, fail: (what: string) => never): LayerItem | undefined {
+  const t = token.toLowerCase();
+  let m: RegExpExecArray | null;
+  if (t === 'none') return undefined;
+  if ((m = /^(?:dense)?(\d+)([a-z]*)$/.exec(t)))
+    return { kind: 'dense', units: size(m[1], 0, 'a number of units', fail), activation: activationName(m[2]!, fail) };
+  if ((m = /^conv(\d+)x(\d+)(?:x(\d+))?(?:s(\d+))?(?:d(\d+))?(same|valid)?([a-z]*)$/.exec(t))) {
+    const k = size(m[2], 0, 'a kernel size', fail);
+    const strides = size(m[4], 1, 'a stride', fail);
+    const dilationRate = size(m[5], 1, 'a dilation', fail);
+    if (strides > 1 && dilationRate > 1) fail('a stride or a dilation, not both above 1 (as in Keras)');
+    return {
+      kind: 'conv2d',
+      filters: size(m[1], 0, 'a number of filters', fail),
+      kernelSize: [k, size(m[3], k, 'a kernel width', fail)],
+      strides,
+      dilationRate,
+      padding: m[6] === 'same' ? 'same' : 'valid',
+      activation: activationName(m[7]!, fail),
+    };
+  }
+  if ((m = /^(max|avg)?pool(\d+)(?:s(\d+))?(same|valid)?$/.exec(t))) {
+    const poolSize = size(m[2], 0, 'a pool size', fail);
+    return {
+      kind: m[1] === 'avg' ? 'averagePooling2d' : 'maxPooling2d',
+      poolSize,
+      strides: size(m[3], poolSize, 'a stride', fail),
+      padding: m[4] === 'same' ? 'same' : 'valid',
+    };
+  }
+  if ((m = /^dropout(\d*\.?\d+)$/.exec(t))) {
+    const rate = Number(m[1]);
+    if (!(rate >= 0 && rate < 1)) fail('a dropout rate from 0 to 1 (exclusive), such as dropout0.25');
+    return { kind: 'dropout', rate };
+  }
+  const simple: Record<string, LayerItem['kind']> = {
+    gap: 'globalAveragePooling2d',
+    gmp: 'globalMaxPooling2d',
+    flatten: 'flatten',
+    bn: 'batchNormalization',
+    ln: 'layerNormalization',
+  };
+  if (simple[t]) return { kind: simple[t] } as LayerItem;
+  const word = /^[a-z]+/.exec(t)?.[0] ?? t;
+  const hint = suggest(word, WORDS);
+  fail(`a layer token${hint && hint !== word ? ` (did you mean ${hint}…?)` : ''}: ${GRAMMAR}`);
+}
+
+/** True when the list starts (before any dense layer) with a layer that needs image samples. */
+export function wantsImages(items: readonly LayerItem[]): boolean {
+  for (const it of items) {
+    if (it.kind === 'dense') return false;
+    if (IMAGE_KINDS.has(it.kind) || it.kind === 'flatten') return true;
+  }
+  return false;
+}
+
+function outSize(input: number, window: number, stride: number, padding: 'valid' | 'same'): number {
+  return padding === 'same' ? Math.ceil(input / stride) : Math.floor((input - window) / stride) + 1;
+}
+
+const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+
+/**
+ * Parses `--layers` and checks it against the samples: `imageShape` (`[h, w, c]`) when the data has images,
+ * `features` always. Returns the layers and the sample shape the model takes (`[features]` or `imageShape`).
+ */
+export function parseLayers(
+  text: string,
+  data: { name: string; features: number; imageShape?: readonly number[] },
+): { items: LayerItem[]; inputShape: number[] } {
+  const tokens = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const items: LayerItem[] = [];
+  const positions: { token: string; index: number }[] = [];
+  tokens.forEach((token, index) => {
+    const fail = (what: string): never => {
+      throw new UsageError(
+        expectedMessage(what, `--layers (token ${index + 1} of ${tokens.length})`, JSON.stringify(token)),
+        'train',
+      );
+    };
+    const item = parseToken(token, fail);
+    if (item) {
+      items.push(item);
+      positions.push({ token, index });
+    } else if (tokens.length > 1) fail('"none" alone (it means no hidden layer)');
+  });
+
+  const images = wantsImages(items);
+  if (images && !data.imageShape)
+    throw new UsageError(
+      expectedMessage(
+        'image data for conv, pooling and flatten layers (--data digits or fashion-mnist)',
+        '--layers',
+        `${JSON.stringify(text)} with --data ${data.name}, whose samples are flat rows of ${data.features} features`,
+      ),
+      'train',
+    );
+  const inputShape = images ? [...data.imageShape!] : [data.features];
+  let shape = inputShape.slice();
+  items.forEach((item, i) => {
+    const { token, index } = positions[i]!;
+    const fail = (what: string, received: string): never => {
+      throw new UsageError(
+        expectedMessage(what, `--layers token ${index + 1} ${JSON.stringify(token)}`, received),
+        'train',
+      );
+    };
+    const after = i === 0 ? `the input of ${data.name}` : `${JSON.stringify(positions[i - 1]!.token)}`;
+    if (IMAGE_KINDS.has(item.kind) && shape.length !== 3)
+      fail('image samples [h, w, c]', `flat samples [${shape.join(', ')}] from ${after} (put image layers first)`);
+    switch (item.kind) {
+      case 'dense':
+        if (shape.length !== 1)
+          fail('flat samples', `image samples ${fmt(shape)} from ${after} (add flatten or gap before it)`);
+        shape = [item.units];
+        break;
+      case 'conv2d': {
+        const [h, w] = shape as [number, number, number];
+        const [kh, kw] = item.kernelSize;
+        const eh = (kh - 1) * item.dilationRate + 1;
+        const ew = (kw - 1) * item.dilationRate + 1;
+        if (item.padding === 'valid' && (eh > h || ew > w))
+          fail(
+            `a kernel (${eh} x ${ew}${item.dilationRate > 1 ? ' with dilation' : ''}) no larger than its input (add "same" to pad)`,
+            `an input of ${fmt(shape)} from ${after}`,
+          );
+        shape = [outSize(h, eh, item.strides, item.padding), outSize(w, ew, item.strides, item.padding), item.filters];
+        break;
+      }
+      case 'maxPooling2d':
+      case 'averagePooling2d': {
+        const [h, w, c] = shape as [number, number, number];
+        if (item.padding === 'valid' && (item.poolSize > h || item.poolSize > w))
+          fail(
+            `a pool (${item.poolSize} x ${item.poolSize}) no larger than its input`,
+            `an input of ${fmt(shape)} from ${after}`,
+          );
+        shape = [
+          outSize(h, item.poolSize, item.strides, item.padding),
+          outSize(w, item.poolSize, item.strides, item.padding),
+          c,
+        ];
+        break;
+      }
+      case 'globalAveragePooling2d':
+      case 'globalMaxPooling2d':
+        shape = [shape[2]!];
+        break;
+      case 'flatten':
+        if (shape.length === 1) fail('image samples [h, w, c]', `flat samples ${fmt(shape)} from ${after}`);
+        shape = [shape.reduce((a, b) => a * b, 1)];
+        break;
+      default:
+        break;
+    }
+  });
+  if (shape.length !== 1)
+    throw new UsageError(
+      expectedMessage(
+        'a list that ends with flat samples for the output layer (end it with flatten or gap)',
+        '--layers',
+        `${JSON.stringify(text)}, whose last layer gives ${fmt(shape)}`,
+      ),
+      'train',
+    );
+  return { items, inputShape };
+}
+
+/** Short text of one layer, for the model line. */
+export function describeItem(item: LayerItem, activation: ActivationName): string {
+  switch (item.kind) {
+    case 'dense':
+      return `dense ${item.units} ${item.activation ?? activation}`;
+    case 'conv2d': {
+      const [kh, kw] = item.kernelSize;
+      const extra = [
+        item.strides > 1 ? `stride ${item.strides}` : '',
+        item.dilationRate > 1 ? `dilation ${item.dilationRate}` : '',
+        item.padding === 'same' ? 'same' : '',
+      ].filter(Boolean);
+      return `conv ${item.filters}@${kh}x${kw}${extra.length ? ` ${extra.join(' ')}` : ''} ${item.activation ?? activation}`;
+    }
+    case 'maxPooling2d':
+    case 'averagePooling2d':
+      return `${item.kind === 'maxPooling2d' ? 'maxpool' : 'avgpool'} ${item.poolSize}${item.strides !== item.poolSize ? ` stride ${item.strides}` : ''}${item.padding === 'same' ? ' same' : ''}`;
+    case 'dropout':
+      return `dropout ${item.rate}`;
+    case 'globalAveragePooling2d':
+      return 'global avgpool';
+    case 'globalMaxPooling2d':
+      return 'global maxpool';
+    case 'batchNormalization':
+      return 'batchnorm';
+    case 'layerNormalization':
+      return 'layernorm';
+    case 'flatten':
+      return 'flatten';
+  }
+}
