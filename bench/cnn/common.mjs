@@ -19,6 +19,28 @@ export const NET = {
   ],
 };
 
+/**
+ * The conv–BN–relu variant of NET: each conv without its activation, then batch normalization (Keras's
+ * momentum 0.99, epsilon 1e-3; PyTorch's momentum 0.01) and a ReLU. Its conv and dense weights are NET's;
+ * the batch normalizations start at γ 1, β 0, moving mean 0, moving variance 1 in every library.
+ */
+export const NET_BN = {
+  inputShape: [28, 28, 1],
+  layers: [
+    { type: 'conv2d', filters: 32, kernelSize: 3 },
+    { type: 'batchNormalization', momentum: 0.99, epsilon: 1e-3 },
+    { type: 'activation', activation: 'relu' },
+    { type: 'maxPooling2d', poolSize: 2 },
+    { type: 'conv2d', filters: 64, kernelSize: 3 },
+    { type: 'batchNormalization', momentum: 0.99, epsilon: 1e-3 },
+    { type: 'activation', activation: 'relu' },
+    { type: 'maxPooling2d', poolSize: 2 },
+    { type: 'flatten' },
+    { type: 'dense', units: 128, activation: 'relu' },
+    { type: 'dense', units: 10, activation: 'softmax' },
+  ],
+};
+
 const size = (shape) => shape.reduce((a, b) => a * b, 1);
 
 /**
@@ -46,6 +68,8 @@ export function describeNet(net = NET) {
     } else if (l.type === 'maxPooling2d') {
       const [h, w, c] = shape;
       shape = [Math.floor(h / l.poolSize), Math.floor(w / l.poolSize), c];
+    } else if (l.type === 'batchNormalization' || l.type === 'activation') {
+      // Same shape; their work is not counted in the FLOPs (as activations and pooling are not).
     } else if (l.type === 'flatten') {
       shape = [size(shape)];
     } else if (l.type === 'dense') {

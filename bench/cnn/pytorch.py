@@ -99,6 +99,13 @@ class Net(torch.nn.Module):
                     lin.bias.copy_(torch.from_numpy(take(u).copy()))
                 mods.append(lin)
                 shape = (u,)
+            elif l["type"] == "batchNormalization":
+                # PyTorch's momentum is 1 - Keras's; γ 1, β 0, running statistics 0 and 1 as in Keras.
+                bn = torch.nn.BatchNorm1d if shape[0] != "flat" and len(shape) == 1 else torch.nn.BatchNorm2d
+                channels = shape[0] if len(shape) == 1 else shape[2]
+                mods.append(bn(channels, eps=l["epsilon"], momentum=1 - l["momentum"]))
+            elif l["type"] == "activation":
+                pass  # its activation is appended below
             else:
                 raise ValueError(f"unknown layer type {l['type']}")
             if l.get("activation") == "relu":

@@ -22,6 +22,10 @@ export function makeModel(net, init, { optimizer, seed = 1 } = {}) {
         return i === 0 ? nn.layers.flatten(first) : nn.layers.flatten();
       case 'dense':
         return nn.layers.dense({ units: l.units, activation: l.activation, ...first });
+      case 'batchNormalization':
+        return nn.layers.batchNormalization({ momentum: l.momentum, epsilon: l.epsilon, ...first });
+      case 'activation':
+        return nn.layers.activation({ activation: l.activation, ...first });
       default:
         throw new Error(`unknown layer type ${l.type}`);
     }
@@ -29,7 +33,18 @@ export function makeModel(net, init, { optimizer, seed = 1 } = {}) {
   const model = nn.sequential(layers);
   if (optimizer) model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy' });
   model.build(undefined, seed);
-  model.setWeights(init);
+  // `init` holds the conv and dense weights; batch normalizations keep their initial γ, β and statistics.
+  const weights = model.getWeights();
+  let w = 0;
+  let k = 0;
+  for (const l of net.layers) {
+    if (l.type === 'conv2d' || l.type === 'dense') {
+      weights[w++] = init[k++];
+      weights[w++] = init[k++];
+    } else if (l.type === 'batchNormalization') w += 4;
+  }
+  if (k !== init.length || w !== weights.length) throw new Error('the initial weights do not fit the layers');
+  model.setWeights(weights);
   return model;
 }
 

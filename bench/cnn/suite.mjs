@@ -14,7 +14,7 @@ import { measureFmaPeak } from '../gemm/peak.mjs';
 import { cacheDir, loadWeightList, prepareFashionMnist, prepareGlorotWeights } from '../lib/data.mjs';
 import { RESULT_PREFIX, runChild } from '../lib/harness.mjs';
 import { missingPeer, peerVersion, python, root } from '../lib/peers.mjs';
-import { NET, describeNet, glorotLayers } from './common.mjs';
+import { NET, NET_BN, describeNet, glorotLayers } from './common.mjs';
 
 const MiB = 2 ** 20;
 
@@ -137,6 +137,7 @@ export function cnnSuite({ size = 'full' } = {}) {
   const batchActivationBytes = d.activationsPerSample * batchSize * 4;
   const notes = [
     `Network: ${d.layers.map((l) => `${l.type} → [${l.outShape.join(', ')}]`).join(', ')}; ${d.params.toLocaleString('en-US')} parameters; batch ${batchSize}, Adam (lr 1e-3), softmax cross-entropy.`,
+    'conv–BN–relu ×2 (settings bn-adam-*): NET with each conv followed by batchNormalization (momentum 0.99, epsilon 1e-3; PyTorch BatchNorm2d momentum 0.01) and a ReLU instead of the conv’s own ReLU; the same conv and dense initial weights, γ 1, β 0, moving statistics 0 and 1.',
     `Work per sample: ${(d.forwardFlops / 1e6).toFixed(2)} MFLOP forward, ${(d.trainFlops / 1e6).toFixed(2)} MFLOP per training sample (forward, every weight gradient, every input gradient but the first layer's; 2 per multiply-add; activations, pooling and the optimizer not counted). GFLOP/s = samples/s × that; % of peak: of the measured FMA peak of one core (bench/gemm/peak.h) × threads.`,
     'Training: samples per second, timed around the training call(s) only (data already in each library’s own tensor type); each run first trains a throw-away model for a few batches. All competitors read the same float32 files (pixels / 255) and start from the same Glorot-uniform weights with zero biases.',
     `Test accuracy after the training shown (simdnn and PyTorch: the same subset and epochs) on the first ${fast.testLimit.toLocaleString('en-US')} test images.`,
@@ -215,6 +216,40 @@ export function cnnSuite({ size = 'full' } = {}) {
               measureAccuracy: Boolean(p.accuracy),
               warmupBatches: size === 'full' ? 3 : 1,
               ...(p.warmupSamples ? { warmupSamples: p.warmupSamples } : {}),
+              repeats: 1,
+            },
+          });
+        }
+      // The conv–BN–relu variant (NET_BN, the same conv and dense weights): simdnn against PyTorch in training.
+      for (const threads of [1, 2])
+        for (const competitor of ['simdnn', 'pytorch', 'pytorch-channels-last']) {
+          const p = plan[competitor];
+          entries.push({
+            competitor,
+            setting: `bn-adam-${threads}t`,
+            label: `conv–BN–relu ×2, training, ${threads} thread${threads > 1 ? 's' : ''}`,
+            kind: scripts[competitor][0],
+            script: scripts[competitor][1],
+            metric: { key: 'samplesPerSec', unit: 'samples/s', label: 'training samples/s', higherIsBetter: true },
+            extraMetrics: ['peakRssMiB', 'rssAtStartMiB'],
+            flopsPerSample: describeNet(NET_BN).trainFlops,
+            accuracy: p.accuracy,
+            note: [`${p.trainLimit.toLocaleString('en-US')} samples`, `${p.epochs} epoch`, p.note, 'conv–BN–relu ×2']
+              .filter(Boolean)
+              .join(', '),
+            params: {
+              ...base,
+              net: NET_BN,
+              mode: 'train',
+              layout: p.layout,
+              lr: 1e-3,
+              batchSize,
+              epochs: p.epochs,
+              threads,
+              trainLimit: p.trainLimit,
+              testLimit: p.testLimit ?? null,
+              measureAccuracy: Boolean(p.accuracy),
+              warmupBatches: size === 'full' ? 3 : 1,
               repeats: 1,
             },
           });

@@ -33,11 +33,14 @@ def load_part(data_dir, part, limit):
     return torch.from_numpy(x.copy()), torch.from_numpy(y.astype(np.int64)), meta
 
 
-def make_model(sizes, init):
+def make_model(sizes, init, batch_norm=False):
     layers = []
     for l in range(1, len(sizes)):
         layers.append(torch.nn.Linear(sizes[l - 1], sizes[l]))
         if l < len(sizes) - 1:
+            if batch_norm:
+                # Keras's momentum 0.99 and epsilon 1e-3: PyTorch's momentum is 1 - Keras's.
+                layers.append(torch.nn.BatchNorm1d(sizes[l], eps=1e-3, momentum=0.01))
             layers.append(torch.nn.ReLU())
     model = torch.nn.Sequential(*layers)
     linears = [m for m in model if isinstance(m, torch.nn.Linear)]
@@ -87,13 +90,13 @@ def main():
 
     warm = p.get("warmupBatches", 0) * batch
     if warm > 0:
-        m = make_model(sizes, init)
+        m = make_model(sizes, init, p.get("batchNorm", False))
         train_epochs(m, make_optimizer(p, m), x[:warm], y[:warm], batch, 1, gen)
 
     # p["repeats"] fresh models trained and timed one after the other; the median counts.
     times = []
     for _ in range(p.get("repeats") or 1):
-        model = make_model(sizes, init)
+        model = make_model(sizes, init, p.get("batchNorm", False))
         opt = make_optimizer(p, model)
         t0 = time.perf_counter()
         train_epochs(model, opt, x, y, batch, p["epochs"], gen)
@@ -104,6 +107,7 @@ def main():
     test_samples = 0
     if p.get("measureAccuracy"):
         tx, ty, _ = load_part(p["dataDir"], "test", p.get("testLimit"))
+        model.eval()  # batch normalization with its running statistics
         with torch.no_grad():
             accuracy = (model(tx).argmax(1) == ty).double().mean().item()
         test_samples = len(ty)

@@ -2,25 +2,36 @@
 import * as nn from '../../dist/index.js';
 import { accuracyOf, loadInputs, timedTraining, trainResult } from './common.mjs';
 
+// p.batchNorm: each hidden layer is dense (no activation) -> batchNormalization -> relu.
 function makeModel(p, init) {
   const { sizes } = p;
   const layers = [];
   for (let l = 1; l < sizes.length; l++) {
     const last = l === sizes.length - 1;
+    const bn = p.batchNorm && !last;
     layers.push(
       nn.layers.dense({
         units: sizes[l],
         ...(l === 1 ? { inputDim: sizes[0] } : {}),
-        activation: last ? 'softmax' : 'relu',
+        activation: last ? 'softmax' : bn ? 'linear' : 'relu',
       }),
     );
+    if (bn) layers.push(nn.layers.batchNormalization(), nn.layers.activation({ activation: 'relu' }));
   }
   const model = nn.sequential(layers);
   const optimizer =
     p.optimizer === 'adam' ? nn.optimizers.adam({ learningRate: p.lr }) : nn.optimizers.sgd({ learningRate: p.lr });
   model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy' });
   model.build(sizes[0], p.run + 1);
-  model.setWeights(init);
+  if (p.batchNorm) {
+    // `init` holds the dense weights; the batch normalizations keep γ 1, β 0 and moving statistics 0 and 1.
+    const weights = model.getWeights();
+    for (let l = 0; l < sizes.length - 1; l++) {
+      weights[6 * l] = init[2 * l];
+      weights[6 * l + 1] = init[2 * l + 1];
+    }
+    model.setWeights(weights);
+  } else model.setWeights(init);
   return model;
 }
 

@@ -14,7 +14,7 @@ export const OPTIMIZERS = [
  * The entries of a training suite. `sizes` by competitor: full-size figures
  * with accuracy for the fast ones, a subset for the slow ones.
  */
-export function trainEntries({ shared, batchSize, threads, plan }) {
+export function trainEntries({ shared, batchSize, threads, plan, batchNorm = false }) {
   const entries = [];
   const scripts = {
     simdnn: ['node', 'bench/train/simdnn.mjs'],
@@ -24,16 +24,17 @@ export function trainEntries({ shared, batchSize, threads, plan }) {
     'brain.js': ['node', 'bench/train/brain.mjs'],
   };
   for (const t of threads) {
-    for (const opt of OPTIMIZERS) {
+    for (const opt of batchNorm ? OPTIMIZERS.filter((o) => o.name === 'adam') : OPTIMIZERS) {
       for (const [competitor, [kind, script]] of Object.entries(scripts)) {
         const p = plan[competitor];
+        if (batchNorm && competitor !== 'simdnn' && competitor !== 'pytorch') continue;
         if (!p || (t > 1 && !p.multiThreaded)) continue;
         const trainLimit = typeof p.trainLimit === 'object' ? p.trainLimit[opt.name] : p.trainLimit;
         const subset = trainLimit && trainLimit < shared.trainSize;
         entries.push({
           competitor,
-          setting: `${opt.name}-${t}t`,
-          label: `${opt.name === 'adam' ? 'Adam' : 'SGD'}, ${t} thread${t > 1 ? 's' : ''}`,
+          setting: `${batchNorm ? 'bn-' : ''}${opt.name}-${t}t`,
+          label: `${batchNorm ? 'dense–BN–relu, ' : ''}${opt.name === 'adam' ? 'Adam' : 'SGD'}, ${t} thread${t > 1 ? 's' : ''}`,
           kind,
           script,
           metric: { key: 'samplesPerSec', unit: 'samples/s', label: 'training samples/s', higherIsBetter: true },
@@ -60,6 +61,7 @@ export function trainEntries({ shared, batchSize, threads, plan }) {
             measureAccuracy: Boolean(p.accuracy),
             warmupBatches: p.warmupBatches ?? 3,
             repeats: p.repeats ?? 1,
+            ...(batchNorm ? { batchNorm: true } : {}),
           },
         });
       }
@@ -105,6 +107,7 @@ export function trainSuite({ size = 'full' } = {}) {
       'Training samples per second, timed around the training call(s) only (data already in memory, in each library’s own tensor type); each run first trains a throw-away model for a few batches.',
       'All competitors read the same float32 files (pixels / 255) and start from the same Glorot-uniform weights with zero biases.',
       `Test accuracy: after the epochs shown on the ${(plan.simdnn.testLimit ?? 10_000).toLocaleString('en-US')} test images (5 epochs on 10,000 in a full run).`,
+      'dense–BN–relu (settings bn-adam-*): each hidden layer dense without activation, then batchNormalization (momentum 0.99, epsilon 1e-3; PyTorch BatchNorm1d momentum 0.01) and ReLU; the same dense initial weights, γ 1, β 0; PyTorch evaluates in eval() mode.',
       'PyTorch: its own training loop (index gather, F.cross_entropy on logits, zero_grad/backward/step), torch.set_num_threads, OMP_WAIT_POLICY=PASSIVE.',
       'TF.js: tf.layers model.fit; the cpu and wasm backends run one thread in Node, so only 1-thread settings; one epoch on a subset (the first samples of the training set).',
       'brain.js: one sample at a time (no batches), relu on the output layer, error against one-hot targets; SGD is momentum 1e-9 (it rejects 0), Adam is praxis "adam"; one epoch on a subset.',
@@ -113,6 +116,10 @@ export function trainSuite({ size = 'full' } = {}) {
       const dataDir = prepareFashionMnist();
       return { dataDir, initFile: prepareInitWeights(sizes, 1), sizes, trainSize: 60_000 };
     },
-    entries: (shared) => trainEntries({ shared, batchSize: 128, threads: [1, 2], plan }),
+    entries: (shared) => [
+      ...trainEntries({ shared, batchSize: 128, threads: [1, 2], plan }),
+      // The dense–BN variant: each hidden dense layer linear, then batch normalization and ReLU.
+      ...trainEntries({ shared, batchSize: 128, threads: [1, 2], plan, batchNorm: true }),
+    ],
   };
 }

@@ -15,7 +15,15 @@
  * Elu (alpha 1), Sigmoid, Tanh, Softmax (axis -1), Softplus; gelu is written
  * in its exact erf form 0.5 * x * (1 + Erf(x / sqrt 2)), since Gelu only
  * exists from opset 20. Dropout is the identity at inference and is left out.
+ * A batch normalization right after a dense or conv layer without activation
+ * is folded into that layer's kernel and bias (as predict does: kernel
+ * columns times γ/sqrt(σ² + ε), bias (b − μ)·that + β, in float32); any
+ * other is a BatchNormalization node over axis 1 (NCHW, the moving statistics
+ * as its mean and variance). A layer normalization is LayerNormalization
+ * (axis -1, on channels-last data). An absent γ is written as ones, an
+ * absent β as zeros.
  */
+import type { LayerConfig } from '../layers/base.js';
 import type { Sequential } from '../model.js';
 import type { ActivationName } from '../names.js';
 import { typeError } from '../errors.js';
@@ -62,6 +70,46 @@ function convKernelToOnnx(w: Float32Array, shape: number[]): Float32Array {
   for (let t = 0; t < taps; t++)
     for (let c = 0; c < inC; c++) for (let o = 0; o < f; o++) out[(o * inC + c) * taps + t] = w[(t * inC + c) * f + o]!;
   return out;
+}
+
+/**
+ * Batch normalization's inference transform y = x·a + t per channel, from its weights starting at `w`
+ * ([gamma?, beta?, movingMean, movingVariance]), computed in float32 as the native layer does.
+ */
+function batchNormAffine(
+  l: LayerConfig,
+  weights: Float32Array[],
+  w: number,
+): { a: Float32Array; t: Float32Array; count: number } {
+  let k = w;
+  const gamma = l.scale !== false ? weights[k++]! : undefined;
+  const beta = l.center !== false ? weights[k++]! : undefined;
+  const mean = weights[k++]!;
+  const variance = weights[k++]!;
+  const eps = Math.fround(l.epsilon ?? 1e-3);
+  const c = mean.length;
+  const a = new Float32Array(c);
+  const t = new Float32Array(c);
+  for (let j = 0; j < c; j++) {
+    const inv = Math.fround(1 / Math.fround(Math.sqrt(Math.fround(variance[j]! + eps))));
+    a[j] = gamma ? Math.fround(gamma[j]! * inv) : inv;
+    t[j] = Math.fround((beta ? beta[j]! : 0) - Math.fround(mean[j]! * a[j]!));
+  }
+  return { a, t, count: k - w };
+}
+
+/** A dense or conv layer's kernel and bias with a following batch normalization folded in. */
+function foldBatchNorm(
+  kernel: Float32Array,
+  bias: Float32Array | undefined,
+  bn: { a: Float32Array; t: Float32Array },
+): { kernel: Float32Array; bias: Float32Array } {
+  const c = bn.a.length;
+  const k = new Float32Array(kernel.length);
+  for (let j = 0; j < kernel.length; j++) k[j] = Math.fround(kernel[j]! * bn.a[j % c]!);
+  const b = new Float32Array(c);
+  for (let j = 0; j < c; j++) b[j] = Math.fround(Math.fround((bias ? bias[j]! : 0) * bn.a[j]!) + bn.t[j]!);
+  return { kernel: k, bias: b };
 }
 
 /** ONNX pads [begin..., end...] for a window, by TensorFlow's rule. */
@@ -196,8 +244,34 @@ export function onnxBytes(model: Sequential): Uint8Array {
     current = out;
   };
 
-  description.layers.forEach((l, i) => {
+  // Which dense / conv layers absorb the batch normalization after them (the layers predict folds).
+  const layers = description.layers;
+  const foldsNext = (i: number) =>
+    (layers[i]!.type === 'dense' || layers[i]!.type === 'conv2d' || layers[i]!.type === 'conv1d') &&
+    (layers[i]!.activation ?? 'linear') === 'linear' &&
+    layers[i + 1]?.type === 'batchNormalization';
+  /**
+   * The kernel and bias (undefined without one) of the dense / conv layer whose kernel is weights[w], with
+   * the next layer's batch normalization folded in when predict folds it; advances `w` past what it used.
+   */
+  const kernelAndBias = (l: LayerConfig, i: number): { kernel: Float32Array; bias?: Float32Array; shape: number[] } => {
+    const shape = shapes[w]!;
+    const kernel = weights[w++]!;
+    const bias = l.useBias !== false ? weights[w++]! : undefined;
+    if (!foldsNext(i)) return { kernel, bias, shape };
+    const bn = batchNormAffine(layers[i + 1]!, weights, w);
+    w += bn.count;
+    return { ...foldBatchNorm(kernel, bias, bn), shape };
+  };
+  const constant = (base: string, values: Float32Array) => {
+    const name = fresh(base);
+    initializers.push(floatTensor(name, [values.length], values));
+    return name;
+  };
+
+  layers.forEach((l, i) => {
     const base = l.name ?? `${l.type}_${i}`;
+    if (i > 0 && foldsNext(i - 1)) return; // folded into the layer before
     const inShape = layerShapes[i]!.input;
     const outShape = layerShapes[i]!.output;
     currentShape = inShape;
@@ -219,19 +293,19 @@ export function onnxBytes(model: Sequential): Uint8Array {
       case 'conv1d': {
         toChannelsFirst(base);
         const kernelName = names[w]!;
+        const biasName = l.useBias !== false ? names[w + 1]! : fresh(`${base}_folded_bias`);
+        const kb = kernelAndBias(l, i);
         initializers.push(
           floatTensor(
             kernelName,
             [l.filters!, inShape[inShape.length - 1]!, ...l.kernelSize!],
-            convKernelToOnnx(weights[w]!, shapes[w]!),
+            convKernelToOnnx(kb.kernel, kb.shape),
           ),
         );
         const inputs = [current, kernelName];
-        w++;
-        if (l.useBias !== false) {
-          initializers.push(floatTensor(names[w]!, shapes[w]!, weights[w]!));
-          inputs.push(names[w]!);
-          w++;
+        if (kb.bias) {
+          initializers.push(floatTensor(biasName, [kb.bias.length], kb.bias));
+          inputs.push(biasName);
         }
         op('Conv', inputs, base, [
           ints('kernel_shape', l.kernelSize!),
@@ -291,17 +365,49 @@ export function onnxBytes(model: Sequential): Uint8Array {
       case 'dense': {
         toChannelsLast(base);
         const kernelName = names[w]!;
-        initializers.push(floatTensor(kernelName, shapes[w]!, weights[w]!));
+        const biasName = l.useBias !== false ? names[w + 1]! : fresh(`${base}_folded_bias`);
+        const kb = kernelAndBias(l, i);
+        initializers.push(floatTensor(kernelName, kb.shape, kb.kernel));
         const inputs = [current, kernelName];
-        w++;
-        if (l.useBias !== false) {
-          const biasName = names[w]!;
-          initializers.push(floatTensor(biasName, shapes[w]!, weights[w]!));
+        if (kb.bias) {
+          initializers.push(floatTensor(biasName, [kb.bias.length], kb.bias));
           inputs.push(biasName);
-          w++;
         }
         op('Gemm', inputs, base);
         addActivation(l.activation ?? 'linear', base);
+        break;
+      }
+      case 'batchNormalization': {
+        // Over axis 1: the channels of NCHW data, the features of [n, f].
+        if (inShape.length > 1) toChannelsFirst(base);
+        const c = inShape[inShape.length - 1]!;
+        const gamma = l.scale !== false ? weights[w++]! : new Float32Array(c).fill(1);
+        const beta = l.center !== false ? weights[w++]! : new Float32Array(c);
+        const mean = weights[w++]!;
+        const variance = weights[w++]!;
+        op(
+          'BatchNormalization',
+          [
+            current,
+            constant(`${base}_gamma`, gamma),
+            constant(`${base}_beta`, beta),
+            constant(`${base}_moving_mean`, mean),
+            constant(`${base}_moving_variance`, variance),
+          ],
+          base,
+          [{ name: 'epsilon', type: AttributeType.FLOAT, f: l.epsilon ?? 1e-3 }],
+        );
+        break;
+      }
+      case 'layerNormalization': {
+        toChannelsLast(base);
+        const c = inShape[inShape.length - 1]!;
+        const gamma = l.scale !== false ? weights[w++]! : new Float32Array(c).fill(1);
+        const beta = l.center !== false ? weights[w++]! : new Float32Array(c);
+        op('LayerNormalization', [current, constant(`${base}_gamma`, gamma), constant(`${base}_beta`, beta)], base, [
+          int('axis', -1),
+          { name: 'epsilon', type: AttributeType.FLOAT, f: l.epsilon ?? 1e-3 },
+        ]);
         break;
       }
       default:

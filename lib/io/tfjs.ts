@@ -6,8 +6,11 @@
  * function), and the convolutional ones: Conv2D, Conv1D, Max/AveragePooling
  * 1D and 2D, Global{Average,Max}Pooling{1D,2D}, Flatten, Reshape (channels
  * last only, as TF.js defaults). Kernels are already in simdnn's layouts
- * (dense `[inputs, units]`, conv `[kh, kw, in, filters]`). The model comes
- * back uncompiled (TF.js training settings are not carried over).
+ * (dense `[inputs, units]`, conv `[kh, kw, in, filters]`). BatchNormalization
+ * and LayerNormalization over the last axis (momentum, epsilon, center, scale;
+ * the moving statistics as saved). A layer saved with `trainable: false` comes
+ * back frozen. The model comes back uncompiled (TF.js training settings are not
+ * carried over).
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
@@ -17,6 +20,7 @@ import {
   activation,
   averagePooling1d,
   averagePooling2d,
+  batchNormalization,
   conv1d,
   conv2d,
   dense,
@@ -26,6 +30,7 @@ import {
   globalAveragePooling2d,
   globalMaxPooling1d,
   globalMaxPooling2d,
+  layerNormalization,
   maxPooling1d,
   maxPooling2d,
   reshape,
@@ -85,7 +90,13 @@ const SUPPORTED_LAYERS = [
   ...Object.keys(GLOBAL_POOLING),
   'Flatten',
   'Reshape',
+  'BatchNormalization',
+  'LayerNormalization',
 ];
+
+/** simdnn's weight name `layer/movingMean` as Keras / TF.js spell it (`layer/moving_mean`). */
+const kerasWeightName = (name: string) =>
+  name.replace(/[^/]*$/, (weight) => weight.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`));
 
 interface WeightSpec {
   name: string;
@@ -115,7 +126,10 @@ export async function loadTfjsModel(json: Json, file: string): Promise<Sequentia
   ).map((name, i) => ({ name, shape: shapes[i]! }));
   const used = new Set<WeightSpec>();
   const chosen = needed.map((n, i) => {
-    let s = specs.find((w) => w.name === n.name) ?? specs.find((w) => w.name.endsWith(`/${n.name}`));
+    const keras = kerasWeightName(n.name);
+    let s =
+      specs.find((w) => w.name === n.name || w.name === keras) ??
+      specs.find((w) => w.name.endsWith(`/${n.name}`) || w.name.endsWith(`/${keras}`));
     if (!s) s = specs.filter((w) => !used.has(w))[0];
     if (!s)
       throw formatError(
@@ -309,8 +323,25 @@ function convertTopology(topology: unknown, file: string): { layers: Layer[]; in
   };
 
   const layers: Layer[] = [];
+  // Normalization axes to check against the sample rank once the shapes are known: [layer index, axis, field].
+  const axes: [number, unknown, string][] = [];
+  const normalization = (c: Json, at: string) => {
+    const epsilon = c.epsilon ?? 1e-3;
+    if (typeof epsilon !== 'number' || !(epsilon > 0) || !Number.isFinite(epsilon))
+      throw bad(`"epsilon" of ${at}`, 'a number above 0', epsilon);
+    for (const key of ['center', 'scale'])
+      if (c[key] !== undefined && typeof c[key] !== 'boolean') throw bad(`"${key}" of ${at}`, 'a boolean', c[key]);
+    axes.push([layers.length, c.axis ?? -1, `"axis" of ${at}`]);
+    return { epsilon, center: c.center !== false, scale: c.scale !== false };
+  };
   const used = new Set<string>();
   list.forEach((entry, i) => {
+    if (!isObject(entry) || !isObject(entry.config)) return convertLayer(entry, i);
+    const first = layers.length;
+    convertLayer(entry, i);
+    if (entry.config.trainable === false) for (let k = first; k < layers.length; k++) layers[k]!.trainable = false;
+  });
+  function convertLayer(entry: unknown, i: number): void {
     const label = `layer ${i}`;
     if (!isObject(entry) || typeof entry.class_name !== 'string' || !isObject(entry.config))
       throw bad(`"modelTopology" ${label}`, 'an object { class_name, config }', entry);
@@ -419,6 +450,16 @@ function convertTopology(topology: unknown, file: string): { layers: Layer[]; in
         channelsLast(c, at);
         layers.push(flatten({ name }));
         return;
+      case 'BatchNormalization': {
+        const momentum = c.momentum ?? 0.99;
+        if (typeof momentum !== 'number' || !(momentum >= 0 && momentum < 1))
+          throw bad(`"momentum" of ${at}`, 'a number in [0, 1)', momentum);
+        layers.push(batchNormalization({ momentum, ...normalization(c, at), name }));
+        return;
+      }
+      case 'LayerNormalization':
+        layers.push(layerNormalization({ ...normalization(c, at), name }));
+        return;
       case 'Reshape': {
         const t = c.target_shape;
         if (!Array.isArray(t) || t.length === 0 || !t.every((d) => Number.isInteger(d) && (d >= 1 || d === -1)))
@@ -448,7 +489,7 @@ function convertTopology(topology: unknown, file: string): { layers: Layer[]; in
           cls,
         );
     }
-  });
+  }
   if (inputShape === undefined)
     throw formatError(
       'an input shape on the first layer (batch_input_shape)',
@@ -463,6 +504,18 @@ function convertTopology(topology: unknown, file: string): { layers: Layer[]; in
       `"modelTopology" in ${file}`,
       `[batch, ${inputShape.join(', ')}]`,
     );
+  // Normalization over the last axis only: -1, or the sample rank (the batch is axis 0), alone or in a list.
+  let shape = inputShape;
+  if (axes.length > 0)
+    layers.forEach((l, k) => {
+      for (const [index, axis, field] of axes) {
+        if (index !== k) continue;
+        const a = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
+        if (a !== -1 && a !== shape.length)
+          throw bad(field, `the last axis (-1 or ${shape.length}: simdnn normalizes over the channels)`, axis);
+      }
+      shape = l.outputShape(shape);
+    });
   return { layers, inputShape };
 }
 
