@@ -21,6 +21,10 @@ export interface Info {
   prebuilt: boolean;
   /** Every kernel set this CPU and build can run (any can be forced with `SIMDNN_ISA`). */
   availableIsas: string[];
+  /** The int8 kernel quantized models use ('avx512-vnni', 'avx-vnni', 'avx2-int16', 'neon-dot', 'neon-widen', 'scalar'; `SIMDNN_INT8` forces one). */
+  int8: string;
+  /** Every int8 kernel this CPU runs, fastest first. */
+  availableInt8: string[];
 }
 
 /** What simdnn runs on. */
@@ -34,6 +38,8 @@ export function info(): Info {
     napiVersion: n.napiVersion,
     prebuilt,
     availableIsas: n.availableIsas,
+    int8: n.int8,
+    availableInt8: n.availableInt8.split(', '),
   };
 }
 
