@@ -206,6 +206,12 @@ export class QuantizedModel {
     return text;
   }
 
+  /** Saves to a folder (model.json with format version and SHA-256, weights.bin); nn.loadModel reads it back. */
+  async save(dir: string): Promise<void> {
+    const { saveQuantized } = await import('./io.js');
+    await saveQuantized(this, dir);
+  }
+
   fit(): never {
     throw notForQuantized('fit');
   }
