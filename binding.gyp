@@ -16,7 +16,8 @@
       "target_name": "simdnn",
       "sources": [
         "<!@(node scripts/gyp-sources.cjs native/napi native/core native/nn native/nn/layers)",
-        "native/kernels/dispatch.cc"
+        "native/kernels/dispatch.cc",
+        "native/kernels/int8_dispatch.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except_all",

@@ -17,6 +17,8 @@ export {
   type History,
   type PredictOptions,
 } from './model.js';
+export { QuantizedModel, type QuantizedDescription, type QuantParams } from './quantize/quantized-model.js';
+export type { QuantizeOptions } from './quantize/quantize.js';
 export {
   Layer,
   type ConvOptions,

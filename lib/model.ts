@@ -25,6 +25,7 @@ import { resolveSeed } from './system.js';
 import { Tensor, outputStorage, toTensor } from './tensor.js';
 import { checkBoolean, checkChoice, checkInteger, checkKnownKeys, checkNumber, checkOptions } from './validate.js';
 import { checkMovingVariance } from './layers/normalization.js';
+import type { QuantizedModel } from './quantize/quantized-model.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type NativeModel = any;
@@ -748,6 +749,16 @@ export class Sequential {
   /** The saved form in one Buffer (for databases and object stores). See nn.loadModel. */
   toBuffer(options: { includeOptimizer?: boolean } = {}): Buffer {
     return modelToBufferSync(this, options);
+  }
+
+  /**
+   * A QuantizedModel for inference: int8 weights (per output channel by default), 8-bit activations whose
+   * ranges come from `calibration` (static mode) or from each batch (dynamic mode). See docs/quantization.md.
+   */
+  async quantize(options: import('./quantize/quantize.js').QuantizeOptions): Promise<QuantizedModel> {
+    const { quantizeModel } = await import('./quantize/quantize.js');
+    if (this.training) throw new Error('Cannot quantize a model while it is training');
+    return quantizeModel(this, this.nativeModel ? this.model : undefined, options);
   }
 
   /** Writes an ONNX model (opset 13+) that onnxruntime runs with the same outputs. */

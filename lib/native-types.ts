@@ -1,6 +1,8 @@
 /** The shape of the compiled addon's exports (internal; not part of the public API). */
 export interface NativeInfo {
   isa: 'avx512' | 'avx2' | 'neon' | 'scalar';
+  int8: string;
+  availableInt8: string;
   threads: number;
   physicalCores: number;
   availableIsas: string[];
@@ -35,6 +37,10 @@ export interface NativeAddon {
   ): Promise<Float32Array>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   Model: new (spec: any) => any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  QuantizedModel: new (spec: any) => any;
+  calibrationRanges(model: unknown, x: Float32Array, rows: number, points: number[], percentile: number): Float32Array;
+  selectInt8(name: string): void;
   Dataset: new (n: number, xCols: number, yCols: number, hasWeights: boolean) => NativeDataset;
 }
 

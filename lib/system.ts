@@ -31,6 +31,10 @@ export interface Info {
    * use, derived from `caches` (`SIMDNN_GEMM_BLOCKING=KC,MC,NC` overrides the blocking, for tuning).
    */
   gemm: { mr: number; nr: number; kc: number; mc: number; nc: number };
+  /** The int8 kernel quantized models use ('avx512-vnni', 'avx-vnni', 'avx2-int16', 'neon-dot', 'neon-widen', 'scalar'; `SIMDNN_INT8` forces one). */
+  int8: string;
+  /** Every int8 kernel this CPU runs, fastest first. */
+  availableInt8: string[];
 }
 
 /** What simdnn runs on. */
@@ -46,6 +50,8 @@ export function info(): Info {
     availableIsas: n.availableIsas,
     caches: { ...n.caches },
     gemm: { ...n.gemm },
+    int8: n.int8,
+    availableInt8: n.availableInt8.split(', '),
   };
 }
 

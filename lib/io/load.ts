@@ -13,9 +13,19 @@ import { decodeModelBuffer, hasMagic } from './buffer.js';
 import { MODEL_FILE, WEIGHTS_FILE, checkBinary, checkSize, formatError, validateManifest } from './format.js';
 import { restoreModel } from './restore.js';
 import { isTfjsModelJson, loadTfjsModel } from './tfjs.js';
+import { isQuantizedManifest, loadQuantized } from '../quantize/io.js';
+import type { QuantizedModel } from '../quantize/quantized-model.js';
 
-/** Loads a model saved by `model.save(dir)` / `model.toBuffer()`, or a TensorFlow.js layers model.json. */
-export async function loadModel(source: string | Uint8Array | ArrayBuffer): Promise<Sequential> {
+/**
+ * Loads a model saved by `model.save(dir)` / `model.toBuffer()`, or a TensorFlow.js layers model.json; a folder
+ * written by `quantizedModel.save(dir)` gives a QuantizedModel (`nn.loadModel<nn.QuantizedModel>(dir)` types it).
+ */
+export async function loadModel<M = Sequential>(source: string | Uint8Array | ArrayBuffer): Promise<M> {
+  return (await loadAny(source)) as M;
+}
+
+/** What loadModel finds: a Sequential, or a QuantizedModel for a folder written by quantizedModel.save(). */
+async function loadAny(source: string | Uint8Array | ArrayBuffer): Promise<Sequential | QuantizedModel> {
   if (source instanceof ArrayBuffer) source = new Uint8Array(source);
   if (source instanceof Uint8Array) {
     const { manifest, binary } = decodeModelBuffer(source);
@@ -50,6 +60,7 @@ export async function loadModel(source: string | Uint8Array | ArrayBuffer): Prom
     throw formatError('valid JSON', file, `text that does not parse (${(e as Error).message})`);
   }
   if (isTfjsModelJson(parsed)) return loadTfjsModel(parsed, file);
+  if (isQuantizedManifest(parsed)) return loadQuantized(parsed as Record<string, unknown>, file, dirname(file));
   const manifest = validateManifest(parsed, file);
   const weightsFile = join(dirname(file), WEIGHTS_FILE);
   // The size is checked before the file is read, so a wrong or huge file is never loaded.

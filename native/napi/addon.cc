@@ -20,6 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   simdnn::napi::register_system(env, exports);
   simdnn::napi::register_tensor_ops(env, exports);
   simdnn::napi::register_model(env, exports);
+  simdnn::napi::register_quantized(env, exports);
   return exports;
 }
 

@@ -24,6 +24,8 @@ void register_system(Napi::Env env, Napi::Object exports);
 void register_tensor_ops(Napi::Env env, Napi::Object exports);
 // The Model class: build, weights, predict, train.
 void register_model(Napi::Env env, Napi::Object exports);
+// The QuantizedModel class, calibration and the int8 kernel selection.
+void register_quantized(Napi::Env env, Napi::Object exports);
 
 }  // namespace napi
 }  // namespace simdnn

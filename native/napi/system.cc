@@ -5,6 +5,7 @@
 #include "convert.h"
 #include "core/cache_blocking.h"
 #include "core/threadpool.h"
+#include "kernels/int8_kernels.h"
 #include "kernels/kernels.h"
 
 namespace simdnn {
@@ -15,6 +16,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
   o.Set("isa", kernels().name);
+  o.Set("int8", int8_kernels().name);
+  o.Set("availableInt8", int8_available());
   o.Set("threads", (double)num_threads());
   o.Set("physicalCores", (double)physical_cores());
   Napi::Array isas = Napi::Array::New(env);

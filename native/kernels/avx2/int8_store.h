@@ -1,0 +1,59 @@
+// The int8 GEMM epilogue on 8 int32 accumulators (AVX2), shared by the
+// AVX2 and AVX-VNNI kernels: the operations of generic/int8_epilogue.h lane
+// by lane, stores of `cols` <= 8 columns.
+#pragma once
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "../int8_kernels.h"
+
+namespace simdnn {
+namespace avx2 {
+
+static inline void int8_store8(const Int8Epilogue& ep, size_t i, size_t j, size_t cols, __m256i acc, __m256i bias,
+                               __m256 mult) {
+  const __m256 t = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(acc, bias)), mult);
+  if (ep.out_u8) {
+    __m256 u = _mm256_add_ps(t, _mm256_set1_ps(ep.zp));
+    u = _mm256_min_ps(_mm256_max_ps(u, _mm256_set1_ps(ep.lo)), _mm256_set1_ps(255.f));
+    const __m256i q = _mm256_cvtps_epi32(u);
+    const __m128i w16 = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    const __m128i b8 = _mm_packus_epi16(w16, w16);
+    uint8_t* dst = ep.out_u8 + i * ep.ldc + j;
+    if (cols == 8) {
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), b8);
+    } else {
+      alignas(16) uint8_t tmp[16];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), b8);
+      std::memcpy(dst, tmp, cols);
+    }
+  } else {
+    float* dst = ep.out_f32 + i * ep.ldc + j;
+    if (cols == 8) {
+      _mm256_storeu_ps(dst, t);
+    } else {
+      alignas(32) float tmp[8];
+      _mm256_store_ps(tmp, t);
+      std::memcpy(dst, tmp, cols * sizeof(float));
+    }
+  }
+}
+
+// Loads the bias and multipliers of columns [j, j + cols), zero past cols.
+static inline void int8_load_colparams(const Int8Epilogue& ep, size_t j, size_t cols, __m256i* bias, __m256* mult) {
+  if (cols == 8) {
+    *bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ep.bias + j));
+    *mult = _mm256_loadu_ps(ep.mult + j);
+    return;
+  }
+  alignas(32) int32_t b[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  alignas(32) float m[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::memcpy(b, ep.bias + j, cols * sizeof(int32_t));
+  std::memcpy(m, ep.mult + j, cols * sizeof(float));
+  *bias = _mm256_load_si256(reinterpret_cast<const __m256i*>(b));
+  *mult = _mm256_load_ps(m);
+}
+
+}  // namespace avx2
+}  // namespace simdnn

@@ -1,0 +1,354 @@
+#include "quantized.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "core/threadpool.h"
+#include "kernels/kernels.h"
+
+namespace simdnn {
+namespace {
+
+// Output pixels per gathered block of patches (a multiple of every kernel's row tile).
+constexpr size_t kBlockPixels = 96;
+// Below this many multiply-adds per thread a product runs on the calling thread.
+constexpr double kMinMacsPerThread = 2e5;
+
+thread_local std::vector<uint8_t> t_patches;
+
+// Rows [p0, p0 + n) of the u8 patch matrix (row stride kp) of x; padded cells hold the zero point.
+void gather_u8(const WindowGeometry& g, const uint8_t* x, size_t p0, size_t n, size_t kp, uint8_t pad, uint8_t* dst) {
+  const size_t pix = g.pixels(), C = g.in_c;
+  size_t sample = p0 / pix, oi = (p0 % pix) / g.out_w, oj = (p0 % pix) % g.out_w;
+  for (size_t r = 0; r < n; ++r) {
+    uint8_t* d = dst + r * kp;
+    const uint8_t* base = x + sample * g.in_size();
+    for (size_t a = 0; a < g.k_h; ++a) {
+      const long ih = (long)(oi * g.s_h + a * g.d_h) - (long)g.pad_t;
+      for (size_t b = 0; b < g.k_w; ++b, d += C) {
+        const long iw = (long)(oj * g.s_w + b * g.d_w) - (long)g.pad_l;
+        if (ih < 0 || ih >= (long)g.in_h || iw < 0 || iw >= (long)g.in_w)
+          std::memset(d, pad, C);
+        else
+          std::memcpy(d, base + ((size_t)ih * g.in_w + (size_t)iw) * C, C);
+      }
+    }
+    if (++oj == g.out_w) {
+      oj = 0;
+      if (++oi == g.out_h) {
+        oi = 0;
+        ++sample;
+      }
+    }
+  }
+}
+
+// Max or average pooling of u8 values (the scale and zero point pass through:
+// max is exact, the average is rounded half up to an integer).
+void pool_u8(const WindowGeometry& g, bool max, const uint8_t* x, size_t s0, size_t s1, uint8_t* y) {
+  const size_t C = g.in_c, out_sample = g.pixels() * C;
+  std::vector<uint32_t> sum(C);
+  for (size_t s = s0; s < s1; ++s) {
+    const uint8_t* xs = x + s * g.in_size();
+    uint8_t* ys = y + s * out_sample;
+    for (size_t oi = 0; oi < g.out_h; ++oi)
+      for (size_t oj = 0; oj < g.out_w; ++oj) {
+        std::fill(sum.begin(), sum.end(), 0u);
+        uint32_t cells = 0;
+        for (size_t a = 0; a < g.k_h; ++a) {
+          const long ih = (long)(oi * g.s_h + a * g.d_h) - (long)g.pad_t;
+          if (ih < 0 || ih >= (long)g.in_h) continue;
+          for (size_t b = 0; b < g.k_w; ++b) {
+            const long iw = (long)(oj * g.s_w + b * g.d_w) - (long)g.pad_l;
+            if (iw < 0 || iw >= (long)g.in_w) continue;
+            const uint8_t* src = xs + ((size_t)ih * g.in_w + (size_t)iw) * C;
+            if (max)
+              for (size_t c = 0; c < C; ++c) sum[c] = std::max(sum[c], (uint32_t)src[c]);
+            else
+              for (size_t c = 0; c < C; ++c) sum[c] += src[c];
+            ++cells;
+          }
+        }
+        uint8_t* dst = ys + (oi * g.out_w + oj) * C;
+        for (size_t c = 0; c < C; ++c) dst[c] = (uint8_t)(max ? sum[c] : (cells ? (sum[c] + cells / 2) / cells : 0));
+      }
+  }
+}
+
+std::string op_name(size_t i) { return "quantized op " + std::to_string(i); }
+
+void min_max(const float* x, size_t n, float* lo, float* hi) {
+  float a = x[0], b = x[0];
+  for (size_t i = 1; i < n; ++i) {
+    a = std::min(a, x[i]);
+    b = std::max(b, x[i]);
+  }
+  *lo = a;
+  *hi = b;
+}
+
+}  // namespace
+
+void quantize_u8(const float* x, size_t n, QuantParams q, uint8_t* y) {
+  // (t + 1.5 * 2^23) - 1.5 * 2^23 rounds t half to even (|t| < 2^22, ensured by the clamp).
+  const float magic = 12582912.f, zp = (float)q.zero_point, scale = q.scale;
+  for (size_t i = 0; i < n; ++i) {
+    float t = x[i] / scale;
+    t = t >= -1e6f ? t : -1e6f;  // NaN becomes -1e6, then 0
+    t = t <= 1e6f ? t : 1e6f;
+    float v = ((t + magic) - magic) + zp;
+    v = v >= 0.f ? v : 0.f;
+    v = v <= 255.f ? v : 255.f;
+    y[i] = (uint8_t)(int)v;
+  }
+}
+
+void dequantize_u8(const uint8_t* x, size_t n, QuantParams q, float* y) {
+  for (size_t i = 0; i < n; ++i) y[i] = ((float)x[i] - (float)q.zero_point) * q.scale;
+}
+
+QuantParams choose_params(float lo, float hi) {
+  lo = std::min(lo, 0.f);
+  hi = std::max(hi, 0.f);
+  QuantParams p;
+  p.scale = (hi - lo) / 255.f;
+  if (!(p.scale > 0.f) || !std::isfinite(p.scale)) p.scale = 1.f;
+  const float zp = std::nearbyint(-lo / p.scale);
+  p.zero_point = (int32_t)std::min(255.f, std::max(0.f, zp));
+  return p;
+}
+
+QuantizedNetwork::QuantizedNetwork(size_t input_size, QuantParams input, bool dynamic, std::vector<QOpSpec> ops)
+    : input_size_(input_size), input_(input), dynamic_(dynamic) {
+  auto check_params = [](QuantParams p, const std::string& what) {
+    if (!(p.scale > 0.f) || !std::isfinite(p.scale) || p.zero_point < 0 || p.zero_point > 255)
+      throw std::invalid_argument(what + ": expected a finite scale > 0 and a zero point from 0 to 255");
+  };
+  if (!dynamic) check_params(input, "input quantization");
+  size_t width = input_size;
+  ops_.resize(ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    Op& op = ops_[i];
+    op.spec = std::move(ops[i]);
+    QOpSpec& s = op.spec;
+    const std::string what = op_name(i);
+    const bool last = i + 1 == ops.size();
+    switch (s.kind) {
+      case QOpKind::Linear: {
+        s.geom.resolve(what);
+        if (s.geom.in_size() != width)
+          throw std::invalid_argument(what + ": expected " + std::to_string(width) + " inputs per sample, got " +
+                                      std::to_string(s.geom.in_size()));
+        op.k = s.geom.k_h * s.geom.k_w * s.geom.in_c;
+        op.kp = int8_k_padded(op.k);
+        if (s.units == 0 || s.weights.size() != op.k * s.units || s.weight_scale.size() != s.units ||
+            s.bias.size() != s.units)
+          throw std::invalid_argument(what + ": weights, scales and bias do not match " + std::to_string(op.k) + " x " +
+                                      std::to_string(s.units));
+        for (int8_t w : s.weights)
+          if (w < -127) throw std::invalid_argument(what + ": weights must lie in [-127, 127]");
+        for (size_t j = 0; j < s.units; ++j)
+          if (!(s.weight_scale[j] > 0.f) || !std::isfinite(s.weight_scale[j]) || !std::isfinite(s.bias[j]))
+            throw std::invalid_argument(what + ": weight scales must be finite and > 0, biases finite");
+        if (s.act != Act::Linear && s.act != Act::Relu) s.float_out = true;
+        if (dynamic || last) s.float_out = true;
+        if (s.act == Act::Softmax && s.geom.pixels() != 1 && s.float_out && !last)
+          throw std::invalid_argument(what + ": softmax is supported on the output layer only");
+        if (!dynamic && !(s.float_out && last)) check_params(s.out, what + " output quantization");
+        op.pointwise = s.geom.k_h == 1 && s.geom.k_w == 1 && s.geom.s_h == 1 && s.geom.s_w == 1 &&
+                       s.geom.out_h == s.geom.in_h && s.geom.out_w == s.geom.in_w;
+        op.colsum.assign(s.units, 0);
+        for (size_t kk = 0; kk < op.k; ++kk)
+          for (size_t j = 0; j < s.units; ++j) op.colsum[j] += s.weights[kk * s.units + j];
+        s.in_size = width;
+        s.out_size = s.geom.pixels() * s.units;
+        break;
+      }
+      case QOpKind::MaxPool:
+      case QOpKind::AvgPool:
+        s.geom.resolve(what);
+        if (s.geom.in_size() != width) throw std::invalid_argument(what + ": the pooling window's input size differs");
+        s.in_size = width;
+        s.out_size = s.geom.pixels() * s.geom.in_c;
+        break;
+      case QOpKind::Relu:
+      case QOpKind::Identity:
+        s.in_size = s.out_size = width;
+        break;
+      default:
+        throw std::invalid_argument(what + ": unknown kind");
+    }
+    width = s.out_size;
+  }
+  // The static input quantization of each product, and its integer epilogue.
+  if (!dynamic) {
+    QuantParams cur = input_;
+    for (Op& op : ops_) {
+      if (op.spec.kind == QOpKind::Linear) {
+        op.in = cur;
+        epilogue_params(op, cur, op.bias_i32, op.mult);
+        cur = op.spec.out;
+      }
+    }
+  }
+  pack_all(int8_kernels());
+}
+
+void QuantizedNetwork::pack_all(const Int8GemmKernels& kern) {
+  for (Op& op : ops_) {
+    if (op.spec.kind != QOpKind::Linear) continue;
+    const size_t bytes = kern.packed_bytes(op.k, op.spec.units);
+    op.packed.resize((bytes + sizeof(float) - 1) / sizeof(float));
+    kern.pack(op.spec.weights.data(), op.k, op.spec.units, op.packed.data());
+  }
+  packed_for_ = &kern;
+}
+
+void QuantizedNetwork::epilogue_params(const Op& op, QuantParams in, std::vector<int32_t>& bias,
+                                       std::vector<float>& mult) {
+  const QOpSpec& s = op.spec;
+  bias.resize(s.units);
+  mult.resize(s.units);
+  for (size_t j = 0; j < s.units; ++j) {
+    const double acc_scale = (double)in.scale * (double)s.weight_scale[j];
+    const double b = std::nearbyint((double)s.bias[j] / acc_scale);
+    const double comp = (double)in.zero_point * (double)op.colsum[j];
+    const double v = std::min(2147483647.0, std::max(-2147483648.0, b - comp));
+    bias[j] = (int32_t)v;
+    mult[j] = (float)(s.float_out ? acc_scale : acc_scale / (double)s.out.scale);
+  }
+}
+
+void QuantizedNetwork::run_linear(const Int8GemmKernels& kern, const Op& op, const uint8_t* x, size_t rows,
+                                  QuantParams in, const int32_t* bias, const float* mult, uint8_t* y8,
+                                  float* yf) const {
+  const QOpSpec& s = op.spec;
+  const size_t n = s.units, total = rows * s.geom.pixels();
+  Int8Epilogue ep;
+  ep.bias = bias;
+  ep.mult = mult;
+  ep.ldc = n;
+  if (!s.float_out) {
+    ep.zp = (float)s.out.zero_point;
+    ep.lo = s.act == Act::Relu ? ep.zp : 0.f;
+  }
+  const double macs = (double)total * (double)op.k * (double)n;
+  const size_t threads = std::max<size_t>(1, std::min<size_t>(num_threads(), (size_t)(macs / kMinMacsPerThread)));
+  const size_t grain = std::max<size_t>(1, (total + threads - 1) / threads);
+  const void* packed = op.packed.data();
+  parallel_for(total, grain, [&](size_t p0, size_t p1) {
+    Int8Epilogue e = ep;
+    if (op.pointwise) {
+      if (y8) e.out_u8 = y8 + p0 * n;
+      if (!y8) e.out_f32 = yf + p0 * n;
+      kern.gemm(p1 - p0, n, op.k, x + p0 * op.k, op.k, packed, e);
+      return;
+    }
+    if (t_patches.size() < kBlockPixels * op.kp + kInt8ASlack) t_patches.assign(kBlockPixels * op.kp + kInt8ASlack, 0);
+    for (size_t b = p0; b < p1; b += kBlockPixels) {
+      const size_t m = std::min(kBlockPixels, p1 - b);
+      gather_u8(s.geom, x, b, m, op.kp, (uint8_t)in.zero_point, t_patches.data());
+      if (y8) e.out_u8 = y8 + b * n;
+      if (!y8) e.out_f32 = yf + b * n;
+      kern.gemm(m, n, op.k, t_patches.data(), op.kp, packed, e);
+    }
+  });
+}
+
+void QuantizedNetwork::predict(const float* x, size_t rows, float* y) {
+  if (rows == 0) return;
+  const Int8GemmKernels& kern = int8_kernels();
+  if (&kern != packed_for_) pack_all(kern);
+  size_t max_width = input_size_;
+  for (const Op& op : ops_) max_width = std::max(max_width, op.spec.out_size);
+  const size_t need = rows * max_width + kInt8ASlack;
+  for (auto& b : act_)
+    if (b.size() < need) b.resize(need);
+  if (fbuf_.size() < rows * max_width) fbuf_.resize(rows * max_width);
+
+  int cur = 0;
+  QuantParams q = input_;
+  const size_t n_in = rows * input_size_;
+  if (dynamic_) {
+    float lo, hi;
+    min_max(x, n_in, &lo, &hi);
+    q = choose_params(lo, hi);
+  }
+  parallel_for(n_in, 1 << 16, [&](size_t a, size_t b) { quantize_u8(x + a, b - a, q, act_[0].data() + a); });
+  bool have_float = false;  // the current values are in fbuf_ (only after the last op)
+  std::vector<int32_t> bias;
+  std::vector<float> mult;
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    const Op& op = ops_[i];
+    const QOpSpec& s = op.spec;
+    const bool last = i + 1 == ops_.size();
+    const uint8_t* src = act_[cur].data();
+    uint8_t* dst = act_[1 - cur].data();
+    switch (s.kind) {
+      case QOpKind::Linear: {
+        const int32_t* b = op.bias_i32.data();
+        const float* m = op.mult.data();
+        if (dynamic_) {
+          epilogue_params(op, q, bias, mult);
+          b = bias.data();
+          m = mult.data();
+        }
+        run_linear(kern, op, src, rows, q, b, m, s.float_out ? nullptr : dst, fbuf_.data());
+        if (!s.float_out) {
+          q = s.out;
+          cur = 1 - cur;
+          break;
+        }
+        const size_t n = rows * s.out_size;
+        if (s.act == Act::Softmax)
+          kernels().math.softmax_rows(fbuf_.data(), s.units, fbuf_.data(), s.units, rows * s.geom.pixels(), s.units);
+        else if (s.act != Act::Linear)
+          kernels().math.act_forward(s.act, fbuf_.data(), fbuf_.data(), n);
+        if (last) {
+          have_float = true;
+          break;
+        }
+        if (dynamic_) {
+          float lo, hi;
+          min_max(fbuf_.data(), n, &lo, &hi);
+          q = choose_params(lo, hi);
+        } else {
+          q = s.out;
+        }
+        parallel_for(n, 1 << 16, [&](size_t a, size_t e) { quantize_u8(fbuf_.data() + a, e - a, q, dst + a); });
+        cur = 1 - cur;
+        break;
+      }
+      case QOpKind::MaxPool:
+      case QOpKind::AvgPool:
+        parallel_for(rows, 1, [&](size_t a, size_t e) { pool_u8(s.geom, s.kind == QOpKind::MaxPool, src, a, e, dst); });
+        cur = 1 - cur;
+        break;
+      case QOpKind::Relu: {
+        const size_t n = rows * s.out_size;
+        const uint8_t z = (uint8_t)q.zero_point;
+        for (size_t j = 0; j < n; ++j) dst[j] = std::max(src[j], z);
+        cur = 1 - cur;
+        break;
+      }
+      case QOpKind::Identity:
+        break;
+    }
+  }
+  const size_t n_out = rows * output_size();
+  if (have_float)
+    std::memcpy(y, fbuf_.data(), n_out * sizeof(float));
+  else
+    dequantize_u8(act_[cur].data(), n_out, q, y);
+}
+
+size_t QuantizedNetwork::bytes() const {
+  size_t b = act_[0].capacity() + act_[1].capacity() + fbuf_.capacity() * sizeof(float);
+  for (const Op& op : ops_) b += op.spec.weights.size() + op.packed.bytes() + op.spec.units * 16;
+  return b;
+}
+
+}  // namespace simdnn
