@@ -44,3 +44,4 @@ export * as data from './data/index.js';
 export * as datasets from './datasets.js';
 export { learningCurveSvg } from './chart.js';
 export { ModelFormatError } from './io/format.js';
+export { serve, type ServeOptions, type ModelServer, type ServableModel, type ModelLoader } from './serve/index.js';

@@ -7,6 +7,7 @@ Train and use small neural networks from the command line.
 Commands:
   train     Cross-validate, train and save a model on a bundled data set or a CSV file
   predict   Predict with a saved model on the rows of a CSV file
+  serve     Serve saved models over HTTP (TF Serving REST API, Open Inference Protocol)
   info      Show the version, the SIMD kernel set and the thread count
 
 Options:
@@ -112,4 +113,32 @@ export const INFO_HELP = `Usage: simdnn info
 
 Shows simdnn's version, the SIMD kernel set in use (avx512, avx2, neon or scalar), the available
 kernel sets and the number of compute threads.
+`;
+
+export const SERVE_HELP = `Usage: simdnn serve --model DIR [--model NAME=DIR ...] [options]
+
+Serves saved models over HTTP: TF Serving's REST API (POST /v1/models/NAME:predict) and the Open
+Inference Protocol (KServe v2: POST /v2/models/NAME/infer, JSON or binary tensors), with health
+endpoints (/v2/health/live, /v2/health/ready) and Prometheus metrics (/metrics). Concurrent requests
+are batched into one predict call. DIR is a folder written by model.save or simdnn train --out, or
+TF Serving's versioned layout (DIR/1/, DIR/2/, ...): the highest version is served, and a new version
+folder is picked up without a restart. SIGTERM: stop taking requests, answer those in flight, exit 0.
+
+Options:
+  --model DIR | NAME=DIR  A model folder (repeat for several models; NAME defaults to the folder name)
+  --name NAME             The model's name in URLs (one model)
+  --port N                Port (default 8501; 0 picks a free one)
+  --host ADDR             Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --max-batch N           Most rows per predict call (default 64; 1 turns batching off)
+  --max-delay-ms MS       Longest a request waits for others to share its batch (default 2)
+  --body-limit BYTES      Largest request body (default 16777216); larger ones get 413
+  --timeout-ms MS         Requests not answered in time get 504 (default 30000)
+  --poll-ms MS            How often version folders are checked (default 1000; 0: never)
+  --workers N             Processes sharing the port (node:cluster), each with its own model copy
+  -h, --help              Show this help
+
+Examples:
+  simdnn serve --model iris-model --port 8501
+  curl -s localhost:8501/v1/models/iris-model:predict -d '{"instances": [[5.1, 3.5, 1.4, 0.2]]}'
+  simdnn serve --model a=models/a --model b=models/b --workers 2
 `;

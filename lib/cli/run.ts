@@ -5,11 +5,11 @@
  */
 import { createRequire } from 'node:module';
 import { UsageError, suggest } from './args.js';
-import { INFO_HELP, MAIN_HELP, PREDICT_HELP, TRAIN_HELP } from './help.js';
+import { INFO_HELP, MAIN_HELP, PREDICT_HELP, SERVE_HELP, TRAIN_HELP } from './help.js';
 
-const COMMANDS = ['train', 'predict', 'info'] as const;
+const COMMANDS = ['train', 'predict', 'serve', 'info'] as const;
 type Command = (typeof COMMANDS)[number];
-const HELP: Record<Command, string> = { train: TRAIN_HELP, predict: PREDICT_HELP, info: INFO_HELP };
+const HELP: Record<Command, string> = { train: TRAIN_HELP, predict: PREDICT_HELP, serve: SERVE_HELP, info: INFO_HELP };
 
 function version(): string {
   const require = createRequire(import.meta.url);
@@ -26,6 +26,8 @@ async function run(command: Command, argv: string[]): Promise<void> {
       return (await import('./train.js')).train(argv);
     case 'predict':
       return (await import('./predict.js')).predict(argv);
+    case 'serve':
+      return (await import('./serve.js')).serveCommand(argv);
     case 'info': {
       const { parse } = await import('./args.js');
       parse('info', argv, { help: { type: 'boolean', short: 'h' } });
