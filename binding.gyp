@@ -4,7 +4,29 @@
     "cflags!": ["-fno-exceptions"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
     "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-ffp-contract=off"],
-    "include_dirs": ["native"]
+    "include_dirs": ["native"],
+    "conditions": [
+      ["OS=='mac'", {
+        "xcode_settings": {
+          "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+          "CLANG_CXX_LIBRARY": "libc++",
+          "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+          "GCC_OPTIMIZATION_LEVEL": "3",
+          "MACOSX_DEPLOYMENT_TARGET": "10.15",
+          "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off"]
+        }
+      }],
+      ["OS=='win'", {
+        "defines": ["_HAS_EXCEPTIONS=1", "NOMINMAX"],
+        "msvs_settings": {
+          "VCCLCompilerTool": {
+            "ExceptionHandling": 1,
+            "Optimization": 2,
+            "AdditionalOptions": ["/std:c++17", "/fp:precise"]
+          }
+        }
+      }]
+    ]
   },
   "targets": [
     {
@@ -36,13 +58,19 @@
           "target_name": "simdnn_kern_avx2",
           "type": "static_library",
           "sources": ["<!@(node scripts/gyp-sources.cjs native/kernels/avx2)"],
-          "cflags_cc": ["-mavx2", "-mfma"]
+          "cflags_cc": ["-mavx2", "-mfma"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off", "-mavx2", "-mfma"] },
+          "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/fp:precise", "/arch:AVX2"] } }
         },
         {
           "target_name": "simdnn_kern_avx512",
           "type": "static_library",
           "sources": ["<!@(node scripts/gyp-sources.cjs native/kernels/avx512)"],
-          "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma", "-Wno-uninitialized"]
+          "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma", "-Wno-uninitialized"],
+          "xcode_settings": {
+            "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma"]
+          },
+          "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/std:c++17", "/fp:precise", "/arch:AVX512"] } }
         }
       ]
     }],

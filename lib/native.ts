@@ -1,9 +1,11 @@
 /**
- * Loads the compiled addon: `build/Release` first (a local build), then the
- * prebuilt binary in `prebuilds/<platform>-<arch>/`. When nothing loads, the
- * error lists what was tried and how to build from source.
+ * Loads the compiled addon: a local build (`build/Release`, then `build/Debug`) first, then the
+ * prebuilt binary in `prebuilds/<platform>-<arch>/`. A candidate that exists but does not load (a
+ * local build made for another architecture, say) is passed over for the next one. When nothing
+ * loads, the error names the platform, what was tried and why it failed, the prebuilt binaries the
+ * package holds, and the commands that build from source.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +14,42 @@ import type { NativeAddon } from './native-types.js';
 const require = createRequire(import.meta.url);
 /** The package root: `..` from both `lib/` (sources under test) and `dist/` (the build). */
 export const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+/** The platform tag of this process, as prebuilds/ names its folders (`linux-x64`, `linux-arm64`, …). */
+export const platformTag = `${process.platform}-${process.arch}`;
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** The prebuilt binaries in this package, as `<platform>-<arch>` folder names. */
+export function prebuildsPresent(root = packageRoot): string[] {
+  return listDir(join(root, 'prebuilds')).filter((d) => listDir(join(root, 'prebuilds', d)).some(isAddon));
+}
+
+function isAddon(file: string): boolean {
+  return file.endsWith('.node');
+}
+
+/** The files worth trying, in order: local builds, then this platform's prebuilds. */
+function candidates(root: string): { path: string; missing: boolean }[] {
+  const list = ['Release', 'Debug'].map((d) => {
+    const path = join(root, 'build', d, 'simdnn.node');
+    return { path, missing: !existsSync(path) };
+  });
+  const dir = join(root, 'prebuilds', platformTag);
+  const files = listDir(dir).filter(isAddon);
+  if (files.length === 0) list.push({ path: join(dir, '*.node'), missing: true });
+  for (const f of files) list.push({ path: join(dir, f), missing: false });
+  return list;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!;
+}
 
 function load(): { addon: NativeAddon; path: string } {
   // An explicit binary (the sanitizer build of `npm run test:sanitize`, or a debug build) wins.
@@ -26,37 +64,35 @@ function load(): { addon: NativeAddon; path: string } {
       );
     }
   }
-  const gypBuild = require('node-gyp-build') as { path(dir: string): string };
-  let path: string;
-  try {
-    path = gypBuild.path(packageRoot);
-  } catch (e) {
-    const tried = [
-      join(packageRoot, 'build', 'Release', 'simdnn.node'),
-      join(packageRoot, 'build', 'Debug', 'simdnn.node'),
-      join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, '*.node'),
-    ];
-    throw new Error(
-      `simdnn could not find its native addon for ${process.platform}-${process.arch} (Node ${process.version}, ` +
-        `N-API ${process.versions.napi}). Tried:\n  ${tried.join('\n  ')}\n` +
-        `No prebuilt binary fits this platform. Build it from source with a C++17 compiler, make and python3:\n` +
-        `  npm rebuild simdnn        (in a project that depends on simdnn)\n` +
-        `  npm run build             (in a clone of the simdnn repository)\n` +
-        `Cause: ${(e as Error).message}`,
-      { cause: e },
-    );
+  const tried: string[] = [];
+  let lastError: unknown;
+  for (const c of candidates(packageRoot)) {
+    if (c.missing) {
+      tried.push(`${c.path}: not present`);
+      continue;
+    }
+    try {
+      return { addon: require(c.path) as NativeAddon, path: c.path };
+    } catch (e) {
+      const msg = (e as Error).message;
+      // The addon loaded but refused the ISA forced with SIMDNN_ISA: that message is the answer.
+      if (msg.includes('SIMDNN_ISA')) throw new Error(msg, { cause: e });
+      tried.push(`${c.path}: ${firstLine(msg)}`);
+      lastError = e;
+    }
   }
-  try {
-    return { addon: require(path) as NativeAddon, path };
-  } catch (e) {
-    const msg = (e as Error).message;
-    if (msg.includes('SIMDNN_ISA')) throw new Error(msg, { cause: e });
-    throw new Error(
-      `simdnn found its native addon at ${path} but could not load it: ${msg}\n` +
-        `Rebuild it from source: npm rebuild simdnn (or npm run build in the repository).`,
-      { cause: e },
-    );
-  }
+  const present = prebuildsPresent();
+  throw new Error(
+    `simdnn has no native addon that loads on ${platformTag} (Node ${process.version}, ` +
+      `N-API ${process.versions.napi}). Tried:\n  ${tried.join('\n  ')}\n` +
+      `Prebuilt binaries in this package: ${present.length ? present.join(', ') : 'none'}` +
+      (present.includes(platformTag) ? '.\n' : ` (none for ${platformTag}).\n`) +
+      `Build it from source (needs a C++17 compiler, make and python3):\n` +
+      `  npm rebuild simdnn --build-from-source     (in a project that depends on simdnn)\n` +
+      `  cd node_modules/simdnn && npx node-gyp rebuild   (the same, by hand)\n` +
+      `  npm run build                              (in a clone of the simdnn repository)`,
+    { cause: lastError },
+  );
 }
 
 const loaded = load();

@@ -26,7 +26,9 @@ describe('info', () => {
     expect(i.threads).toBeGreaterThanOrEqual(1);
     expect(i.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(i.napiVersion).toBe(8);
-    expect(i.prebuilt).toBe(false); // tests run against the local build in build/Release
+    // Tests run against the local build in build/Release; `npm run test:arm64` against prebuilds/linux-arm64.
+    expect(i.prebuilt).toBe(process.env.SIMDNN_TEST_PREBUILT === '1');
+    if (process.arch === 'arm64') expect(i.isa).toBe('neon');
   });
 
   it('honours SIMDNN_ISA for every ISA this CPU supports', () => {
