@@ -74,7 +74,7 @@ bool from_cpuid_leaf(unsigned leaf, CacheSizes& c) {
 // empty): L1d in 0x80000005 ECX, L2 in 0x80000006 ECX, L3 in its EDX.
 bool from_cpuid_legacy_amd(CacheSizes& c) {
   unsigned a = 0, b = 0, cx = 0, d = 0;
-  if (__get_cpuid_max(0x80000000, nullptr) < 0x80000006) return false;
+  if ((unsigned)__get_cpuid_max(0x80000000, nullptr) < 0x80000006u) return false;
   __get_cpuid(0x80000005, &a, &b, &cx, &d);
   c.l1d = (size_t)(cx >> 24) * KiB;
   c.l1d_ways = (cx >> 16) & 255;

@@ -3,12 +3,17 @@
 // Packed form: panels of 8 columns; in a panel, each group of 4 k values is
 // 32 bytes (column c's 4 weights at bytes 4c..4c+3), zero past k and n.
 // Tiles of up to 4 rows x 24 columns (12 accumulators).
+#ifndef __clang__
 #pragma GCC target("avx2,fma,avxvnni")
+#endif
 #include <immintrin.h>
 
 #include <cstring>
 
 #include "int8_store.h"
+#ifdef __clang__
+#pragma clang attribute push(__attribute__((target("avx2,fma,avxvnni"))), apply_to = function)
+#endif
 
 namespace simdnn {
 namespace avx2 {
@@ -100,3 +105,7 @@ const Int8GemmKernels kInt8GemmVnni = {"avx-vnni", packed_bytes, pack, gemm};
 
 }  // namespace avx2
 }  // namespace simdnn
+
+#ifdef __clang__
+#pragma clang attribute pop
+#endif

@@ -3,12 +3,18 @@
 // Packed form: panels of 16 columns; in a panel, each group of 4 k values
 // is 64 bytes (column c's 4 weights at bytes 4c..4c+3), zero past k and n.
 // Tiles of up to 6 rows x 48 columns (18 accumulators).
+#ifndef __clang__
 #pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")
+#endif
 #include <immintrin.h>
 
 #include <cstring>
 
 #include "../int8_kernels.h"
+#ifdef __clang__
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vnni"))), \
+                             apply_to = function)
+#endif
 
 namespace simdnn {
 namespace avx512 {
@@ -113,3 +119,7 @@ const Int8GemmKernels kInt8GemmVnni = {"avx512-vnni", packed_bytes, pack, gemm};
 
 }  // namespace avx512
 }  // namespace simdnn
+
+#ifdef __clang__
+#pragma clang attribute pop
+#endif
