@@ -204,6 +204,8 @@ def run_train(p, init, channels_last):
     accuracy, test_samples = None, 0
     if p.get("measureAccuracy"):
         txs, ty, tn = load_part(p["dataDir"], "test", p.get("testLimit"))
+        # Inference mode, as simdnn's evaluate: batch normalization uses its running statistics.
+        model.eval()
         probs = predict(model, to_nchw(txs, tn, shape), channels_last)
         accuracy = (probs.argmax(1) == ty).double().mean().item()
         test_samples = tn
