@@ -5,6 +5,10 @@
 // Zen 5 (48 KiB).
 #include "../vec/vec_avx512.h"
 
+// The register-transpose packing uses shuffles that SIMDe 0.7.4 does not
+// emulate: emulated builds (test:avx512-emulated) pack element by element
+// (the generic code); the transposes are tested on AVX-512 hardware.
+#ifndef SIMDNN_EMULATED_AVX512
 namespace simdnn {
 namespace avx512 {
 namespace {
@@ -84,10 +88,13 @@ void pack_a_rows12(size_t kc, const float* src, size_t lda, float* dst) {
 }  // namespace
 }  // namespace avx512
 }  // namespace simdnn
+#endif
 
 #define SIMDNN_ISA_NS avx512
 #define SIMDNN_GEMM_MR 12
 #define SIMDNN_GEMM_NV 2
+#ifndef SIMDNN_EMULATED_AVX512
 #define SIMDNN_GEMM_PACK_A_FULL pack_a_rows12
 #define SIMDNN_GEMM_PACK_B_TRANS_FULL pack_b_trans32
+#endif
 #include "../generic/gemm.inl"
