@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../lib/io/load.js';
 import { tensor } from '../lib/tensor.js';
+import { saveTfjs as saveTfjsWith } from './tfjs-save.js';
 
 /** A devDependency from the repo, else from /tmp/peers (installed outside the repo until the lead adds it). */
 function peer<T>(name: string): T | undefined {
@@ -37,35 +38,8 @@ function rand(n: number, seed: number, scale = 1): Float32Array {
   return out;
 }
 
-/** Saves a TF.js model as model.json plus `shards` weight files, the layout tfjs's own file savers use. */
-async function saveTfjs(model: Tf, dir: string, shards = 1): Promise<string> {
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts: Tf) => {
-      const data = Buffer.from(
-        Array.isArray(artifacts.weightData)
-          ? tf.io.concatenateArrayBuffers(artifacts.weightData)
-          : artifacts.weightData,
-      );
-      const size = Math.ceil(data.length / shards / 4) * 4;
-      const paths: string[] = [];
-      for (let i = 0; i < shards; i++) {
-        const name = `group1-shard${i + 1}of${shards}.bin`;
-        writeFileSync(join(dir, name), data.subarray(i * size, (i + 1) * size));
-        paths.push(`./${name}`);
-      }
-      const json = {
-        modelTopology: artifacts.modelTopology,
-        format: artifacts.format,
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy,
-        weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
-      };
-      writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return join(dir, 'model.json');
-}
+/** Saves a TF.js model as model.json plus `shards` weight files (test/tfjs-save.ts). */
+const saveTfjs = (model: Tf, dir: string, shards = 1): Promise<string> => saveTfjsWith(tf, model, dir, shards);
 
 function expectClose(actual: Float32Array, expected: Float32Array, tol = 1e-5): void {
   expect(actual.length).toBe(expected.length);

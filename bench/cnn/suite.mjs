@@ -185,6 +185,21 @@ export function cnnSuite({ size = 'full' } = {}) {
     entries(shared) {
       const entries = [];
       const base = { dataDir: shared.dataDir, initFile: shared.initFile, net: NET, classes: d.classes };
+      /** The parameters of a training entry with competitor plan `p` at `threads` threads. */
+      const trainParams = (p, threads) => ({
+        ...base,
+        mode: 'train',
+        layout: p.layout,
+        lr: 1e-3,
+        batchSize,
+        epochs: p.epochs,
+        threads,
+        trainLimit: p.trainLimit,
+        testLimit: p.testLimit ?? null,
+        measureAccuracy: Boolean(p.accuracy),
+        warmupBatches: size === 'full' ? 3 : 1,
+        repeats: 1,
+      });
       for (const threads of [1, 2])
         for (const [competitor, p] of Object.entries(plan)) {
           if (threads > 1 && !p.multiThreaded) continue;
@@ -204,19 +219,8 @@ export function cnnSuite({ size = 'full' } = {}) {
               .filter(Boolean)
               .join(', '),
             params: {
-              ...base,
-              mode: 'train',
-              layout: p.layout,
-              lr: 1e-3,
-              batchSize,
-              epochs: p.epochs,
-              threads,
-              trainLimit: p.trainLimit,
-              testLimit: p.testLimit ?? null,
-              measureAccuracy: Boolean(p.accuracy),
-              warmupBatches: size === 'full' ? 3 : 1,
+              ...trainParams(p, threads),
               ...(p.warmupSamples ? { warmupSamples: p.warmupSamples } : {}),
-              repeats: 1,
             },
           });
         }
@@ -237,21 +241,7 @@ export function cnnSuite({ size = 'full' } = {}) {
             note: [`${p.trainLimit.toLocaleString('en-US')} samples`, `${p.epochs} epoch`, p.note, 'conv–BN–relu ×2']
               .filter(Boolean)
               .join(', '),
-            params: {
-              ...base,
-              net: NET_BN,
-              mode: 'train',
-              layout: p.layout,
-              lr: 1e-3,
-              batchSize,
-              epochs: p.epochs,
-              threads,
-              trainLimit: p.trainLimit,
-              testLimit: p.testLimit ?? null,
-              measureAccuracy: Boolean(p.accuracy),
-              warmupBatches: size === 'full' ? 3 : 1,
-              repeats: 1,
-            },
+            params: { ...trainParams(p, threads), net: NET_BN },
           });
         }
       for (const mode of inferModes)

@@ -58,14 +58,7 @@ void tile(size_t n, size_t kp, const uint8_t* a, size_t lda, const int16_t* b, s
             _mm256_add_epi32(acc[r][q], _mm256_add_epi32(_mm256_madd_epi16(x0, w0[q]), _mm256_madd_epi16(x1, w1[q])));
     }
   }
-  for (int q = 0; q < NP; ++q) {
-    const size_t j = j0 + q * kPanel;
-    const size_t cols = n - j < kPanel ? n - j : kPanel;
-    __m256i bias;
-    __m256 mult;
-    int8_load_colparams(ep, j, cols, &bias, &mult);
-    for (int r = 0; r < MR; ++r) int8_store8(ep, i0 + r, j, cols, acc[r][q], bias, mult);
-  }
+  int8_store_tile<MR, NP>(ep, acc, n, i0, j0);
 }
 
 template <int NP>

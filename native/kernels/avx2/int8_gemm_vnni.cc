@@ -55,14 +55,7 @@ void tile(size_t n, size_t kp, const uint8_t* a, size_t lda, const int8_t* b, si
       for (int q = 0; q < NP; ++q) acc[r][q] = _mm256_dpbusd_avx_epi32(acc[r][q], x, w[q]);
     }
   }
-  for (int q = 0; q < NP; ++q) {
-    const size_t j = j0 + q * kPanel;
-    const size_t cols = n - j < kPanel ? n - j : kPanel;
-    __m256i bias;
-    __m256 mult;
-    int8_load_colparams(ep, j, cols, &bias, &mult);
-    for (int r = 0; r < MR; ++r) int8_store8(ep, i0 + r, j, cols, acc[r][q], bias, mult);
-  }
+  int8_store_tile<MR, NP>(ep, acc, n, i0, j0);
 }
 
 template <int NP>

@@ -55,5 +55,20 @@ static inline void int8_load_colparams(const Int8Epilogue& ep, size_t j, size_t 
   *mult = _mm256_load_ps(m);
 }
 
+// Stores an MR x NP*8 tile of int32 sums (columns j0 + q * 8 + lane, n
+// columns in all) through the epilogue, panel by panel.
+template <int MR, int NP>
+static inline void int8_store_tile(const Int8Epilogue& ep, const __m256i (&acc)[MR][NP], size_t n, size_t i0,
+                                   size_t j0) {
+  for (int q = 0; q < NP; ++q) {
+    const size_t j = j0 + q * 8;
+    const size_t cols = n - j < 8 ? n - j : 8;
+    __m256i bias;
+    __m256 mult;
+    int8_load_colparams(ep, j, cols, &bias, &mult);
+    for (int r = 0; r < MR; ++r) int8_store8(ep, i0 + r, j, cols, acc[r][q], bias, mult);
+  }
+}
+
 }  // namespace avx2
 }  // namespace simdnn
