@@ -68,18 +68,54 @@ describe('parseLayers', () => {
     expect(wantsImages(parseLayers('dropout0.1,conv2x3,flatten', digits).items)).toBe(true);
   });
 
+  it('reads reshape and the sequence tokens, taking flat rows and tracking [steps, channels]', () => {
+    const { items, inputShape } = parseLayers(
+      'reshape64x1,conv1d8x3same,pool1d2,avgpool1d2s1,conv1d4x2d2tanh,gap1d,16',
+      digits,
+    );
+    expect(inputShape).toEqual([64]);
+    expect(items).toEqual([
+      { kind: 'reshape', targetShape: [64, 1] },
+      {
+        kind: 'conv1d',
+        filters: 8,
+        kernelSize: 3,
+        strides: 1,
+        dilationRate: 1,
+        padding: 'same',
+        activation: undefined,
+      },
+      { kind: 'maxPooling1d', poolSize: 2, strides: 2, padding: 'valid' },
+      { kind: 'averagePooling1d', poolSize: 2, strides: 1, padding: 'valid' },
+      { kind: 'conv1d', filters: 4, kernelSize: 2, strides: 1, dilationRate: 2, padding: 'valid', activation: 'tanh' },
+      { kind: 'globalAveragePooling1d' },
+      { kind: 'dense', units: 16, activation: undefined },
+    ]);
+    // reshape makes images out of flat rows, on any data set with the right size
+    expect(parseLayers('reshape2x2x1,conv3x2,flatten', iris).inputShape).toEqual([4]);
+    expect(parseLayers('reshape4x1,conv1d2x2s2,flatten', iris).items[1]).toEqual({
+      kind: 'conv1d',
+      filters: 2,
+      kernelSize: 2,
+      strides: 2,
+      dilationRate: 1,
+      padding: 'valid',
+      activation: undefined,
+    });
+  });
+
   it('rejects bad tokens and shapes, naming the token', () => {
     const cases: [string, typeof digits | typeof iris, string][] = [
       [
         '64,x',
         digits,
-        'Expected a layer token: N or denseN[act], convFxK[sS][dD][same][act], poolP[sS][same], avgpoolP[sS][same], gap, gmp, flatten, dropoutP, bn or ln (see simdnn train --help) for --layers (token 2 of 2), but received "x"',
+        'Expected a layer token: N or denseN[act], convFxK[sS][dD][same][act], poolP[sS][same], avgpoolP[sS][same], gap, gmp, conv1dFxK[sS][dD][same][act], pool1dP[sS][same], avgpool1dP[sS][same], gap1d, flatten, reshapeAxB[xC], dropoutP, bn or ln (see simdnn train --help) for --layers (token 2 of 2), but received "x"',
       ],
       ['cnv8x3', digits, 'Expected a layer token (did you mean conv…?)'],
       [
         'conv8x3',
         iris,
-        'Expected image data for conv, pooling and flatten layers (--data digits or fashion-mnist) for --layers, but received "conv8x3" with --data iris, whose samples are flat rows of 4 features',
+        'Expected image data for conv, pooling and flatten layers (--data digits or fashion-mnist), or a reshape token first for --layers, but received "conv8x3" with --data iris, whose samples are flat rows of 4 features',
       ],
       [
         'conv8x3,dense10',
@@ -100,12 +136,12 @@ describe('parseLayers', () => {
       [
         'conv8x3,pool2',
         digits,
-        'Expected a list that ends with flat samples for the output layer (end it with flatten or gap) for --layers, but received "conv8x3,pool2", whose last layer gives [3, 3, 8]',
+        'Expected a list that ends with flat samples for the output layer (end it with flatten, gap or gap1d) for --layers, but received "conv8x3,pool2", whose last layer gives [3, 3, 8]',
       ],
       [
         'conv8x3,flatten,conv4x3',
         digits,
-        'Expected image samples [h, w, c] for --layers token 3 "conv4x3", but received flat samples [288] from "flatten" (put image layers first)',
+        'Expected image samples [h, w, c] for --layers token 3 "conv4x3", but received flat samples [288] from "flatten" (put image layers first, or reshape, e.g. reshape28x28x1)',
       ],
       [
         'dense64relux',
@@ -126,6 +162,51 @@ describe('parseLayers', () => {
         'pool0,flatten',
         digits,
         'Expected a pool size from 1 to 1048576 for --layers (token 1 of 2), but received "pool0"',
+      ],
+      [
+        'reshape3x1',
+        iris,
+        'Expected a target shape of 4 values, as [4] from the input of iris (e.g. reshape4x1) for --layers token 1 "reshape3x1", but received [3, 1], 3 values',
+      ],
+      [
+        'reshape1x1x2x2,flatten',
+        iris,
+        'Expected a target shape of 1 to 3 sizes ([features], [steps, channels] or [h, w, c]) for --layers token 1 "reshape1x1x2x2", but received [1, 1, 2, 2]',
+      ],
+      [
+        'reshape4x1,conv1d2x5,flatten',
+        iris,
+        'Expected a kernel (5) no longer than its input (add "same" to pad) for --layers token 2 "conv1d2x5", but received an input of [4, 1] from "reshape4x1"',
+      ],
+      [
+        'reshape4x1,pool1d5,flatten',
+        iris,
+        'Expected a pool (5) no longer than its input for --layers token 2 "pool1d5", but received an input of [4, 1] from "reshape4x1"',
+      ],
+      [
+        'reshape4x1,conv1d2x2,dense3',
+        iris,
+        'Expected flat samples for --layers token 3 "dense3", but received sequence samples [3, 2] from "conv1d2x2" (add flatten or gap1d before it)',
+      ],
+      [
+        'reshape4x1,conv2x2,flatten',
+        iris,
+        'Expected image samples [h, w, c] for --layers token 2 "conv2x2", but received sequence samples [4, 1] from "reshape4x1"',
+      ],
+      [
+        'conv1d2x2,flatten',
+        iris,
+        'Expected sequence samples [steps, channels] for --layers token 1 "conv1d2x2", but received flat samples [4] from the input of iris (reshape first, e.g. reshape4x1)',
+      ],
+      [
+        'conv8x3,gap1d',
+        digits,
+        'Expected sequence samples [steps, channels] for --layers token 2 "gap1d", but received image samples [6, 6, 8] from "conv8x3"',
+      ],
+      [
+        'conv1d8x3s2d2',
+        digits,
+        'Expected a stride or a dilation, not both above 1 (as in Keras) for --layers (token 1 of 1), but received "conv1d8x3s2d2"',
       ],
       [
         'dense0',

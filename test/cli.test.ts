@@ -97,7 +97,7 @@ describe('simdnn (help and usage errors)', () => {
       [['train', '--data', 'iris', '--layers', '64,x'], 'for --layers (token 2 of 2), but received "x"'],
       [
         ['train', '--data', 'iris', '--layers', 'conv8x3,flatten'],
-        'Expected image data for conv, pooling and flatten layers (--data digits or fashion-mnist) for --layers',
+        'Expected image data for conv, pooling and flatten layers (--data digits or fashion-mnist), or a reshape token first for --layers',
       ],
       [
         ['train', '--data', 'digits', '--layers', 'conv8x3,dense10'],
@@ -279,6 +279,27 @@ describe('simdnn train and predict', () => {
     expect(lines).toHaveLength(21);
     const right = lines.slice(1).filter((line, i) => Number(line.split(',')[0]) === y.data[i]).length;
     expect(right).toBeGreaterThan(10);
+  });
+
+  it('trains a conv1d network on digits rows reshaped to sequences by the --layers spec', () => {
+    const r = simdnn(
+      'train',
+      '--data',
+      'digits',
+      '--layers',
+      'reshape64x1,conv1d8x3same,pool1d2,conv1d8x3,gap1d,dense16',
+      '--folds',
+      '1',
+      '--epochs',
+      '20',
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      'model: 64 inputs -> reshape 64x1 -> conv1d 8@3 same relu -> maxpool1d 2 -> conv1d 8@3 relu -> global avgpool1d -> dense 16 relu -> dense 10 softmax',
+    );
+    const acc = Number(/^test accuracy: (\d\.\d{3})$/m.exec(r.stdout)?.[1]);
+    expect(acc).toBeGreaterThan(0.3); // 10 classes: chance is 0.1
   });
 
   it.skipIf(!existsSync('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz'))(

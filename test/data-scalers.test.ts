@@ -56,14 +56,88 @@ describe('StandardScaler / standardize', () => {
     expect(() => standardize(tensor(new Float32Array(0), [0, 2]))).toThrow(
       new RangeError('Expected at least one row to fit on for x, but received a tensor of shape [0, 2]'),
     );
-    expect(() => standardize(tensor(new Float32Array(8), [2, 2, 2]))).toThrow(
-      new RangeError('Expected a 2-D tensor [rows, features] for x, but received a tensor of shape [2, 2, 2]'),
+    expect(() => new StandardScaler({ perChannel: 1 } as never)).toThrow(
+      new TypeError('Expected a boolean for options.perChannel, but received 1'),
     );
     expect(() => StandardScaler.fromJSON({ type: 'standardScaler', mean: [0], std: [0] })).toThrow(
       new RangeError('Expected a finite number > 0 for json.std[0], but received 0'),
     );
     expect(() => StandardScaler.fromJSON({ mean: [0] } as never)).toThrow(
       new TypeError("Expected an object from StandardScaler's toJSON() for json, but received an object"),
+    );
+  });
+});
+
+describe('scalers on [n, ...sampleShape] tensors', () => {
+  // two 2x2 images with 2 channels, [n, h, w, c]
+  const images = tensor(Float32Array.from([1, 10, 2, 20, 3, 30, 4, 40, 5, 50, 6, 60, 7, 70, 8, 80]), [2, 2, 2, 2]);
+
+  it('standardises every element of the sample shape as its own feature by default, keeping the shape', () => {
+    const { x, scaler } = standardize(images);
+    expect(x.shape).toEqual([2, 2, 2, 2]);
+    expect(scaler.features).toBe(8);
+    // each feature has the values v and v + 4 (channel 0) or v and v + 40 (channel 1): mean between, std half the gap
+    close(scaler.mean, [3, 30, 4, 40, 5, 50, 6, 60]);
+    close(scaler.std, [2, 20, 2, 20, 2, 20, 2, 20]);
+    close(x.data, [...Array(8).fill(-1), ...Array(8).fill(1)]);
+    close(scaler.inverseTransform(x).data, Array.from(images.data), 4);
+    expect(() => scaler.transform(tensor(new Float32Array(8), [1, 4, 2]))).toThrow(
+      new RangeError('Expected samples of shape [2, 2, 2] (as fitted) for x, but received a tensor of shape [1, 4, 2]'),
+    );
+    expect(() => scaler.transform(tensor(new Float32Array(8), [1, 8]))).toThrow(
+      new RangeError('Expected samples of shape [2, 2, 2] (as fitted) for x, but received a tensor of shape [1, 8]'),
+    );
+    const back = StandardScaler.fromJSON(JSON.parse(JSON.stringify(scaler)));
+    expect(back.toJSON().sampleShape).toEqual([2, 2, 2]);
+    close(back.transform(images).data, Array.from(x.data));
+  });
+
+  it('with perChannel pools samples and pixels into one mean and std per channel (last axis)', () => {
+    const s = new StandardScaler({ perChannel: true });
+    const x = s.fitTransform(images);
+    expect(s.perChannel).toBe(true);
+    expect(x.shape).toEqual([2, 2, 2, 2]);
+    // channel 0 holds 1..8: mean 4.5, population std sqrt(5.25); channel 1 ten times that
+    const sd = Math.sqrt(5.25);
+    close(s.mean, [4.5, 45]);
+    close(s.std, [sd, 10 * sd], 4);
+    close(
+      x.data.filter((_, i) => i % 2 === 0),
+      [1, 2, 3, 4, 5, 6, 7, 8].map((v) => (v - 4.5) / sd),
+    );
+    // any shape with two channels on its last axis, including [rows, 2]
+    close(s.transform([[4.5, 45]]).data, [0, 0]);
+    expect(() => s.transform(tensor(new Float32Array(6), [1, 2, 3]))).toThrow(
+      new RangeError(
+        'Expected 2 channels on the last axis (as fitted) for x, but received a tensor of shape [1, 2, 3]',
+      ),
+    );
+    const back = StandardScaler.fromJSON(JSON.parse(JSON.stringify(s)));
+    expect(back.perChannel).toBe(true);
+    close(back.transform(images).data, Array.from(x.data));
+  });
+
+  it('min-max scales images per channel onto [0, 1]', () => {
+    const { x, scaler } = minMaxScale(images, { perChannel: true });
+    close(scaler.dataMin, [1, 10]);
+    close(scaler.dataMax, [8, 80]);
+    close(
+      x.data.filter((_, i) => i % 2 === 1),
+      [0, 1, 2, 3, 4, 5, 6, 7].map((v) => v / 7),
+    );
+    const perFeature = minMaxScale(images).x;
+    close(perFeature.data, [...Array(8).fill(0), ...Array(8).fill(1)]);
+    const back = MinMaxScaler.fromJSON(JSON.parse(JSON.stringify(scaler)));
+    close(back.transform(images).data, Array.from(x.data));
+  });
+
+  it('refuses a sample shape that does not fit the statistics in JSON', () => {
+    expect(() =>
+      StandardScaler.fromJSON({ type: 'standardScaler', mean: [0, 0], std: [1, 1], sampleShape: [2, 2] }),
+    ).toThrow(
+      new TypeError(
+        'Expected a list of positive integers whose product is 2 (without perChannel) for json.sampleShape, but received [2, 2]',
+      ),
     );
   });
 });
@@ -94,7 +168,9 @@ describe('MinMaxScaler / minMaxScale', () => {
       new TypeError('Expected a number for options.min, but received "a"'),
     );
     expect(() => minMaxScale(train, { lo: 0 } as never)).toThrow(
-      new TypeError('Expected one of the options min, max for options, but received an unknown option "lo"'),
+      new TypeError(
+        'Expected one of the options min, max, perChannel for options, but received an unknown option "lo"',
+      ),
     );
     expect(() => new MinMaxScaler().inverseTransform(train)).toThrow(
       new Error('MinMaxScaler is not fitted: call fit(x) or fitTransform(x) first'),

@@ -53,11 +53,17 @@ Model:
                           poolP[sS][same]     max pooling P x P (stride S, default P); maxpoolP too
                           avgpoolP[sS][same]  average pooling
                           gap, gmp            global average / max pooling (images -> flat)
-                          flatten             images -> flat rows, (h, w, c) order
+                          conv1dFxK[sS][dD][same][ACT]
+                                              conv1d over [steps, channels] sequences
+                          pool1dP, avgpool1dP max / average pooling over steps (sS, same as above)
+                          gap1d               global average pooling over steps (sequence -> flat)
+                          flatten             images or sequences -> flat rows, (h, w, c) order
+                          reshapeAxB[xC]      each sample to [A, B(, C)] (reshape28x28x1, reshape64x1)
                           dropoutP            dropout of rate P (dropout0.25)
                           bn, ln              batch / layer normalization
                         Image layers need image data (digits: 8x8x1, fashion-mnist: 28x28x1) and
-                        come first; put flatten or gap before the first dense layer after them.
+                        come first, or a reshape token first that makes images or sequences of the
+                        flat rows; put flatten or gap before the first dense layer after them.
   --activation NAME     Activation of dense and conv layers that name none (default relu): relu,
                         leakyRelu, elu, gelu, tanh, sigmoid, ...
   --dropout RATE        Dropout after each hidden dense layer (default 0)

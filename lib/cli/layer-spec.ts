@@ -9,7 +9,13 @@
  *   poolP[sS][same], maxpoolP…  max pooling P x P, stride S (default P), padding (default valid)
  *   avgpoolP[sS][same]          average pooling
  *   gap, gmp                    global average / global max pooling (image -> flat)
- *   flatten                     image -> flat, (h, w, c) order
+ *   conv1dFxK[sS][dD][same|valid][ACT]
+ *                               conv1d over sequences [steps, channels]
+ *   pool1dP[sS][same], maxpool1dP…, avgpool1dP…
+ *                               max / average pooling over steps
+ *   gap1d                       global average pooling over steps (sequence -> flat)
+ *   flatten                     image or sequence -> flat, (h, w, c) order
+ *   reshapeAxB[xC…]             reshape each sample to [A, B, C…] (same size), e.g. reshape28x28x1, reshape784x1
  *   dropoutP                    dropout with rate P, 0 <= P < 1 (e.g. dropout0.25)
  *   bn, ln                      batch / layer normalization (over the last axis)
  *   none                        no hidden layer
@@ -31,15 +37,58 @@ export type LayerItem =
       padding: 'valid' | 'same';
       activation?: ActivationName;
     }
-  | { kind: 'maxPooling2d' | 'averagePooling2d'; poolSize: number; strides: number; padding: 'valid' | 'same' }
-  | { kind: 'globalAveragePooling2d' | 'globalMaxPooling2d' | 'flatten' | 'batchNormalization' | 'layerNormalization' }
+  | {
+      kind: 'conv1d';
+      filters: number;
+      kernelSize: number;
+      strides: number;
+      dilationRate: number;
+      padding: 'valid' | 'same';
+      activation?: ActivationName;
+    }
+  | {
+      kind: 'maxPooling2d' | 'averagePooling2d' | 'maxPooling1d' | 'averagePooling1d';
+      poolSize: number;
+      strides: number;
+      padding: 'valid' | 'same';
+    }
+  | { kind: 'reshape'; targetShape: number[] }
+  | {
+      kind:
+        | 'globalAveragePooling2d'
+        | 'globalMaxPooling2d'
+        | 'globalAveragePooling1d'
+        | 'flatten'
+        | 'batchNormalization'
+        | 'layerNormalization';
+    }
   | { kind: 'dropout'; rate: number };
 
 /** The token names, for messages and typo hints. */
-const WORDS = ['dense', 'conv', 'pool', 'maxpool', 'avgpool', 'gap', 'gmp', 'flatten', 'dropout', 'bn', 'ln', 'none'];
+const WORDS = [
+  'dense',
+  'conv',
+  'conv1d',
+  'pool',
+  'maxpool',
+  'avgpool',
+  'pool1d',
+  'maxpool1d',
+  'avgpool1d',
+  'gap',
+  'gmp',
+  'gap1d',
+  'flatten',
+  'reshape',
+  'dropout',
+  'bn',
+  'ln',
+  'none',
+];
 
 const GRAMMAR =
-  'N or denseN[act], convFxK[sS][dD][same][act], poolP[sS][same], avgpoolP[sS][same], gap, gmp, flatten, ' +
+  'N or denseN[act], convFxK[sS][dD][same][act], poolP[sS][same], avgpoolP[sS][same], gap, gmp, ' +
+  'conv1dFxK[sS][dD][same][act], pool1dP[sS][same], avgpool1dP[sS][same], gap1d, flatten, reshapeAxB[xC], ' +
   'dropoutP, bn or ln (see simdnn train --help)';
 
 /** Layers that take image samples `[h, w, c]`. */
@@ -50,6 +99,9 @@ const IMAGE_KINDS = new Set([
   'globalAveragePooling2d',
   'globalMaxPooling2d',
 ]);
+
+/** Layers that take sequence samples `[steps, channels]`. */
+const SEQUENCE_KINDS = new Set(['conv1d', 'maxPooling1d', 'averagePooling1d', 'globalAveragePooling1d']);
 
 const MAX_SIZE = 1 << 20;
 
@@ -92,6 +144,31 @@ function parseToken(token: string, fail: (what: string) => never): LayerItem | u
       activation: activationName(m[7]!, fail),
     };
   }
+  if ((m = /^conv1d(\d+)x(\d+)(?:s(\d+))?(?:d(\d+))?(same|valid)?([a-z]*)$/.exec(t))) {
+    const strides = size(m[3], 1, 'a stride', fail);
+    const dilationRate = size(m[4], 1, 'a dilation', fail);
+    if (strides > 1 && dilationRate > 1) fail('a stride or a dilation, not both above 1 (as in Keras)');
+    return {
+      kind: 'conv1d',
+      filters: size(m[1], 0, 'a number of filters', fail),
+      kernelSize: size(m[2], 0, 'a kernel size', fail),
+      strides,
+      dilationRate,
+      padding: m[5] === 'same' ? 'same' : 'valid',
+      activation: activationName(m[6]!, fail),
+    };
+  }
+  if ((m = /^(max|avg)?pool1d(\d+)(?:s(\d+))?(same|valid)?$/.exec(t))) {
+    const poolSize = size(m[2], 0, 'a pool size', fail);
+    return {
+      kind: m[1] === 'avg' ? 'averagePooling1d' : 'maxPooling1d',
+      poolSize,
+      strides: size(m[3], poolSize, 'a stride', fail),
+      padding: m[4] === 'same' ? 'same' : 'valid',
+    };
+  }
+  if ((m = /^reshape(\d+(?:x\d+)*)$/.exec(t)))
+    return { kind: 'reshape', targetShape: m[1]!.split('x').map((d) => size(d, 0, 'sizes', fail)) };
   if ((m = /^(max|avg)?pool(\d+)(?:s(\d+))?(same|valid)?$/.exec(t))) {
     const poolSize = size(m[2], 0, 'a pool size', fail);
     return {
@@ -109,6 +186,7 @@ function parseToken(token: string, fail: (what: string) => never): LayerItem | u
   const simple: Record<string, LayerItem['kind']> = {
     gap: 'globalAveragePooling2d',
     gmp: 'globalMaxPooling2d',
+    gap1d: 'globalAveragePooling1d',
     flatten: 'flatten',
     bn: 'batchNormalization',
     ln: 'layerNormalization',
@@ -119,10 +197,14 @@ function parseToken(token: string, fail: (what: string) => never): LayerItem | u
   fail(`a layer token${hint && hint !== word ? ` (did you mean ${hint}…?)` : ''}: ${GRAMMAR}`);
 }
 
-/** True when the list starts (before any dense layer) with a layer that needs image samples. */
+/**
+ * True when the list starts (before any dense or reshape layer) with a layer that needs image samples
+ * (a list starting with reshape takes the data's flat rows and reshapes them itself).
+ */
 export function wantsImages(items: readonly LayerItem[]): boolean {
   for (const it of items) {
-    if (it.kind === 'dense') return false;
+    if (it.kind === 'dense' || it.kind === 'reshape') return false;
+    if (SEQUENCE_KINDS.has(it.kind)) return false;
     if (IMAGE_KINDS.has(it.kind) || it.kind === 'flatten') return true;
   }
   return false;
@@ -166,7 +248,7 @@ export function parseLayers(
   if (images && !data.imageShape)
     throw new UsageError(
       expectedMessage(
-        'image data for conv, pooling and flatten layers (--data digits or fashion-mnist)',
+        'image data for conv, pooling and flatten layers (--data digits or fashion-mnist), or a reshape token first',
         '--layers',
         `${JSON.stringify(text)} with --data ${data.name}, whose samples are flat rows of ${data.features} features`,
       ),
@@ -184,11 +266,24 @@ export function parseLayers(
     };
     const after = i === 0 ? `the input of ${data.name}` : `${JSON.stringify(positions[i - 1]!.token)}`;
     if (IMAGE_KINDS.has(item.kind) && shape.length !== 3)
-      fail('image samples [h, w, c]', `flat samples [${shape.join(', ')}] from ${after} (put image layers first)`);
+      fail(
+        'image samples [h, w, c]',
+        `${shape.length === 1 ? 'flat' : 'sequence'} samples ${fmt(shape)} from ${after} (put image layers first, or reshape, e.g. reshape28x28x1)`,
+      );
+    if (SEQUENCE_KINDS.has(item.kind) && shape.length !== 2)
+      fail(
+        'sequence samples [steps, channels]',
+        `${shape.length === 1 ? 'flat' : 'image'} samples ${fmt(shape)} from ${after} (reshape first, e.g. reshape${shape.reduce((a, b) => a * b, 1)}x1)`,
+      );
     switch (item.kind) {
       case 'dense':
         if (shape.length !== 1)
-          fail('flat samples', `image samples ${fmt(shape)} from ${after} (add flatten or gap before it)`);
+          fail(
+            'flat samples',
+            shape.length === 3
+              ? `image samples ${fmt(shape)} from ${after} (add flatten or gap before it)`
+              : `sequence samples ${fmt(shape)} from ${after} (add flatten or gap1d before it)`,
+          );
         shape = [item.units];
         break;
       case 'conv2d': {
@@ -219,12 +314,47 @@ export function parseLayers(
         ];
         break;
       }
+      case 'conv1d': {
+        const [steps] = shape as [number, number];
+        const e = (item.kernelSize - 1) * item.dilationRate + 1;
+        if (item.padding === 'valid' && e > steps)
+          fail(
+            `a kernel (${e}${item.dilationRate > 1 ? ' with dilation' : ''}) no longer than its input (add "same" to pad)`,
+            `an input of ${fmt(shape)} from ${after}`,
+          );
+        shape = [outSize(steps, e, item.strides, item.padding), item.filters];
+        break;
+      }
+      case 'maxPooling1d':
+      case 'averagePooling1d': {
+        const [steps, c] = shape as [number, number];
+        if (item.padding === 'valid' && item.poolSize > steps)
+          fail(`a pool (${item.poolSize}) no longer than its input`, `an input of ${fmt(shape)} from ${after}`);
+        shape = [outSize(steps, item.poolSize, item.strides, item.padding), c];
+        break;
+      }
+      case 'globalAveragePooling1d':
+        shape = [shape[1]!];
+        break;
+      case 'reshape': {
+        const from = shape.reduce((a, b) => a * b, 1);
+        const to = item.targetShape.reduce((a, b) => a * b, 1);
+        if (from !== to)
+          fail(
+            `a target shape of ${from} values, as ${fmt(shape)} from ${after} (e.g. reshape${from}x1)`,
+            `${fmt(item.targetShape)}, ${to} values`,
+          );
+        if (item.targetShape.length > 3)
+          fail('a target shape of 1 to 3 sizes ([features], [steps, channels] or [h, w, c])', fmt(item.targetShape));
+        shape = [...item.targetShape];
+        break;
+      }
       case 'globalAveragePooling2d':
       case 'globalMaxPooling2d':
         shape = [shape[2]!];
         break;
       case 'flatten':
-        if (shape.length === 1) fail('image samples [h, w, c]', `flat samples ${fmt(shape)} from ${after}`);
+        if (shape.length === 1) fail('image or sequence samples', `flat samples ${fmt(shape)} from ${after}`);
         shape = [shape.reduce((a, b) => a * b, 1)];
         break;
       default:
@@ -234,7 +364,7 @@ export function parseLayers(
   if (shape.length !== 1)
     throw new UsageError(
       expectedMessage(
-        'a list that ends with flat samples for the output layer (end it with flatten or gap)',
+        'a list that ends with flat samples for the output layer (end it with flatten, gap or gap1d)',
         '--layers',
         `${JSON.stringify(text)}, whose last layer gives ${fmt(shape)}`,
       ),
@@ -257,6 +387,21 @@ export function describeItem(item: LayerItem, activation: ActivationName): strin
       ].filter(Boolean);
       return `conv ${item.filters}@${kh}x${kw}${extra.length ? ` ${extra.join(' ')}` : ''} ${item.activation ?? activation}`;
     }
+    case 'conv1d': {
+      const extra = [
+        item.strides > 1 ? `stride ${item.strides}` : '',
+        item.dilationRate > 1 ? `dilation ${item.dilationRate}` : '',
+        item.padding === 'same' ? 'same' : '',
+      ].filter(Boolean);
+      return `conv1d ${item.filters}@${item.kernelSize}${extra.length ? ` ${extra.join(' ')}` : ''} ${item.activation ?? activation}`;
+    }
+    case 'maxPooling1d':
+    case 'averagePooling1d':
+      return `${item.kind === 'maxPooling1d' ? 'maxpool1d' : 'avgpool1d'} ${item.poolSize}${item.strides !== item.poolSize ? ` stride ${item.strides}` : ''}${item.padding === 'same' ? ' same' : ''}`;
+    case 'globalAveragePooling1d':
+      return 'global avgpool1d';
+    case 'reshape':
+      return `reshape ${item.targetShape.join('x')}`;
     case 'maxPooling2d':
     case 'averagePooling2d':
       return `${item.kind === 'maxPooling2d' ? 'maxpool' : 'avgpool'} ${item.poolSize}${item.strides !== item.poolSize ? ` stride ${item.strides}` : ''}${item.padding === 'same' ? ' same' : ''}`;

@@ -90,11 +90,30 @@ function layerOf(item: LayerItem, spec: ModelSpec, reg: Regularizer | undefined,
         ...kernelRegularizer,
       });
     }
+    case 'conv1d': {
+      const activation = item.activation ?? spec.activation;
+      return layers.conv1d({
+        filters: item.filters,
+        kernelSize: item.kernelSize,
+        strides: item.strides,
+        dilationRate: item.dilationRate,
+        padding: item.padding,
+        activation,
+        kernelInitializer: initializerFor(activation),
+        ...input,
+        ...kernelRegularizer,
+      });
+    }
     case 'maxPooling2d':
     case 'averagePooling2d':
+    case 'maxPooling1d':
+    case 'averagePooling1d':
       return layers[item.kind]({ poolSize: item.poolSize, strides: item.strides, padding: item.padding, ...input });
+    case 'reshape':
+      return layers.reshape({ targetShape: item.targetShape, ...input });
     case 'globalAveragePooling2d':
     case 'globalMaxPooling2d':
+    case 'globalAveragePooling1d':
     case 'flatten':
     case 'batchNormalization':
     case 'layerNormalization':

@@ -16,6 +16,7 @@ export {
   type StandardScalerJSON,
   type MinMaxScalerJSON,
   type MinMaxScalerOptions,
+  type StandardScalerOptions,
 } from './scalers.js';
 export { readCsv, type ReadCsvOptions, type CsvData } from './csv.js';
 export { readIdx, loadIdxDataset, type LoadIdxOptions, type IdxDataset } from './idx.js';

@@ -14,11 +14,22 @@ interface Matrix {
   shape: readonly number[];
 }
 
+/** What a scaler was fitted on, beyond its column count. */
+interface Layout {
+  /** Statistics per channel (the last axis, every other axis pooled) rather than per feature. */
+  perChannel: boolean;
+  /** The per-sample shape fitted on, when the data had more than two axes and `perChannel` is off. */
+  sampleShape?: readonly number[];
+}
+
+const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+
 /**
  * `[n, features]` as is; a 1-D tensor is one column, or one row when `features` (the fitted
- * width) is greater than 1 and matches its length.
+ * width) is greater than 1 and matches its length. `[n, ...sampleShape]` with more axes is `n` rows of
+ * `prod(sampleShape)` features, or with `perChannel` `n * h * w * ...` rows of its last axis.
  */
-function asMatrix(x: unknown, features?: number): Matrix {
+function asMatrix(x: unknown, layout: Layout, features?: number): Matrix {
   const t = toTensor(x, 'x');
   if (t.rank === 2) return { data: t.data, rows: t.shape[0]!, cols: t.shape[1]!, shape: t.shape };
   if (t.rank === 1) {
@@ -26,16 +37,72 @@ function asMatrix(x: unknown, features?: number): Matrix {
       return { data: t.data, rows: 1, cols: t.size, shape: t.shape };
     return { data: t.data, rows: t.size, cols: 1, shape: t.shape };
   }
+  if (t.rank >= 3) {
+    const last = t.shape[t.rank - 1]!;
+    if (layout.perChannel) return { data: t.data, rows: last > 0 ? t.size / last : 0, cols: last, shape: t.shape };
+    const sample = t.shape.slice(1);
+    if (layout.sampleShape && shapeText(layout.sampleShape) !== shapeText(sample))
+      throw new RangeError(
+        expectedMessage(`samples of shape ${shapeText(layout.sampleShape)} (as fitted)`, 'x', `a tensor of shape ${shapeText(t.shape)}`),
+      );
+    const cols = sample.reduce((a, b) => a * b, 1);
+    return { data: t.data, rows: t.shape[0]!, cols, shape: t.shape };
+  }
   throw new RangeError(
-    expectedMessage('a 2-D tensor [rows, features]', 'x', `a tensor of shape [${t.shape.join(', ')}]`),
+    expectedMessage('a tensor [rows, features] or [rows, ...sampleShape]', 'x', `a tensor of shape ${shapeText(t.shape)}`),
   );
 }
 
-function checkWidth(m: Matrix, features: number): void {
+/** The layout to remember after fitting on `x`. */
+function fittedLayout(m: Matrix, perChannel: boolean): Layout {
+  return m.shape.length >= 3 && !perChannel ? { perChannel, sampleShape: m.shape.slice(1) } : { perChannel };
+}
+
+function checkWidth(m: Matrix, features: number, layout: Layout): void {
+  if (layout.sampleShape && m.shape.length < 3)
+    throw new RangeError(
+      expectedMessage(`samples of shape ${shapeText(layout.sampleShape)} (as fitted)`, 'x', `a tensor of shape ${shapeText(m.shape)}`),
+    );
   if (m.cols !== features)
     throw new RangeError(
-      expectedMessage(`${features} feature column${features === 1 ? '' : 's'} (as fitted)`, 'x', `a tensor of shape [${m.shape.join(', ')}]`),
+      expectedMessage(
+        layout.perChannel
+          ? `${features} channel${features === 1 ? '' : 's'} on the last axis (as fitted)`
+          : `${features} feature column${features === 1 ? '' : 's'} (as fitted)`,
+        'x',
+        `a tensor of shape ${shapeText(m.shape)}`,
+      ),
     );
+}
+
+/** `options.perChannel` of a scaler's constructor. */
+function parsePerChannel(opts: Record<string, unknown>, argument: string): boolean {
+  if (opts.perChannel === undefined) return false;
+  if (typeof opts.perChannel !== 'boolean') throw typeError('a boolean', `${argument}.perChannel`, opts.perChannel);
+  return opts.perChannel;
+}
+
+/** The layout fields of a scaler's JSON (absent for the default, per-feature 2-D fit). */
+function layoutJSON(layout: Layout): { perChannel?: boolean; sampleShape?: number[] } {
+  return {
+    ...(layout.perChannel ? { perChannel: true } : {}),
+    ...(layout.sampleShape ? { sampleShape: [...layout.sampleShape] } : {}),
+  };
+}
+
+/** Reads the layout fields of a scaler's JSON. */
+function layoutFromJSON(json: { perChannel?: unknown; sampleShape?: unknown }, features: number): Layout {
+  const perChannel = parsePerChannel(json as Record<string, unknown>, 'json');
+  if (json.sampleShape === undefined) return { perChannel };
+  if (
+    perChannel ||
+    !Array.isArray(json.sampleShape) ||
+    json.sampleShape.length < 2 ||
+    !json.sampleShape.every((d) => Number.isInteger(d) && d > 0) ||
+    json.sampleShape.reduce((a: number, b: number) => a * b, 1) !== features
+  )
+    throw typeError(`a list of positive integers whose product is ${features} (without perChannel)`, 'json.sampleShape', json.sampleShape);
+  return { perChannel, sampleShape: json.sampleShape as number[] };
 }
 
 /** Checks the data to fit on: at least one row, finite values. */
@@ -82,6 +149,20 @@ export interface StandardScalerJSON {
   mean: number[];
   /** Column standard deviations as used for scaling (population std; 0 replaced by 1). */
   std: number[];
+  /** Present and true when the statistics are per channel (last axis). */
+  perChannel?: boolean;
+  /** The per-sample shape fitted on, when it had more than one axis (per-feature statistics). */
+  sampleShape?: number[];
+}
+
+/** Options of {@link StandardScaler} and {@link standardize}. */
+export interface StandardScalerOptions {
+  /**
+   * For `[n, ...sampleShape]` data with more than two axes: one mean and std per channel (the last axis,
+   * pooled over samples and every other axis, as images are usually normalised) instead of one per
+   * feature (default false: every element of the sample shape is a feature). 2-D data is per column either way.
+   */
+  perChannel?: boolean;
 }
 
 /**
@@ -98,6 +179,19 @@ export interface StandardScalerJSON {
 export class StandardScaler {
   private means?: Float64Array;
   private stds?: Float64Array;
+  private layout: Layout;
+
+  /** @param options - `perChannel` (default false) */
+  constructor(options?: StandardScalerOptions) {
+    const opts = checkOptions(options, 'options');
+    checkKnownKeys(opts, ['perChannel'], 'options');
+    this.layout = { perChannel: parsePerChannel(opts, 'options') };
+  }
+
+  /** True when the statistics are per channel (the last axis) of N-D data. */
+  get perChannel(): boolean {
+    return this.layout.perChannel;
+  }
 
   /** True once fitted (by {@link fit}, {@link fitTransform} or {@link StandardScaler.fromJSON}). */
   get fitted(): boolean {
@@ -124,11 +218,11 @@ export class StandardScaler {
 
   /**
    * Computes each column's mean and standard deviation.
-   * @param x - `[rows, features]` with finite values (a 1-D tensor is one column)
+   * @param x - `[rows, features]` or `[rows, ...sampleShape]` with finite values (a 1-D tensor is one column)
    * @returns this scaler
    */
   fit(x: unknown): this {
-    const m = asMatrix(x);
+    const m = asMatrix(x, { perChannel: this.layout.perChannel });
     checkFitData(m);
     const mean = new Float64Array(m.cols);
     const sq = new Float64Array(m.cols);
@@ -146,6 +240,7 @@ export class StandardScaler {
     });
     this.means = mean;
     this.stds = std;
+    this.layout = fittedLayout(m, this.layout.perChannel);
     return this;
   }
 
@@ -156,8 +251,8 @@ export class StandardScaler {
    */
   transform(x: unknown): Tensor {
     if (!this.means || !this.stds) throw notFitted('StandardScaler');
-    const m = asMatrix(x, this.means.length);
-    checkWidth(m, this.means.length);
+    const m = asMatrix(x, this.layout, this.means.length);
+    checkWidth(m, this.means.length, this.layout);
     const scale = this.stds.map((s) => 1 / s);
     const offset = this.means.map((mu, c) => -mu * scale[c]!);
     return affine(m, scale, offset);
@@ -170,8 +265,8 @@ export class StandardScaler {
    */
   inverseTransform(x: unknown): Tensor {
     if (!this.means || !this.stds) throw notFitted('StandardScaler');
-    const m = asMatrix(x, this.means.length);
-    checkWidth(m, this.means.length);
+    const m = asMatrix(x, this.layout, this.means.length);
+    checkWidth(m, this.means.length, this.layout);
     return affine(m, this.stds, this.means);
   }
 
@@ -183,7 +278,12 @@ export class StandardScaler {
   /** The fitted statistics as plain JSON (for saving alongside a model). */
   toJSON(): StandardScalerJSON {
     if (!this.means || !this.stds) throw notFitted('StandardScaler');
-    return { type: 'standardScaler', mean: Array.from(this.means), std: Array.from(this.stds) };
+    return {
+      type: 'standardScaler',
+      mean: Array.from(this.means),
+      std: Array.from(this.stds),
+      ...layoutJSON(this.layout),
+    };
   }
 
   /**
@@ -196,6 +296,7 @@ export class StandardScaler {
     const mean = numberList(json.mean, 'json.mean');
     const std = numberList(json.std, 'json.std', mean.length, true);
     const s = new StandardScaler();
+    s.layout = layoutFromJSON(json, mean.length);
     s.means = mean;
     s.stds = std;
     return s;
@@ -208,6 +309,8 @@ export interface MinMaxScalerOptions {
   min?: number;
   /** The value the largest fitted value of each column maps to (default 1); greater than `min`. */
   max?: number;
+  /** As {@link StandardScalerOptions.perChannel}: ranges per channel (last axis) of N-D data (default false). */
+  perChannel?: boolean;
 }
 
 /** The serialised form of a {@link MinMaxScaler}. */
@@ -219,11 +322,15 @@ export interface MinMaxScalerJSON {
   dataMin: number[];
   /** Column maximums of the fitted data. */
   dataMax: number[];
+  /** Present and true when the ranges are per channel (last axis). */
+  perChannel?: boolean;
+  /** The per-sample shape fitted on, when it had more than one axis (per-feature ranges). */
+  sampleShape?: number[];
 }
 
 function parseRange(options: unknown, argument: string): { min: number; max: number } {
   const opts = checkOptions(options, argument);
-  checkKnownKeys(opts, ['min', 'max'], argument);
+  checkKnownKeys(opts, ['min', 'max', 'perChannel'], argument);
   const min = opts.min === undefined ? 0 : checkNumber(opts.min, `${argument}.min`);
   const max = opts.max === undefined ? 1 : checkNumber(opts.max, `${argument}.max`);
   if (!(max > min)) throw rangeError(`a number greater than min (${min})`, `${argument}.max`, max);
@@ -248,10 +355,17 @@ export class MinMaxScaler {
   readonly max: number;
   private lows?: Float64Array;
   private highs?: Float64Array;
+  private layout: Layout;
 
-  /** @param options - `min` (default 0) and `max` (default 1), with max > min */
+  /** @param options - `min` (default 0) and `max` (default 1), with max > min; `perChannel` (default false) */
   constructor(options?: MinMaxScalerOptions) {
     ({ min: this.min, max: this.max } = parseRange(options, 'options'));
+    this.layout = { perChannel: parsePerChannel(checkOptions(options, 'options'), 'options') };
+  }
+
+  /** True when the ranges are per channel (the last axis) of N-D data. */
+  get perChannel(): boolean {
+    return this.layout.perChannel;
   }
 
   /** True once fitted. */
@@ -279,11 +393,11 @@ export class MinMaxScaler {
 
   /**
    * Computes each column's minimum and maximum.
-   * @param x - `[rows, features]` with finite values (a 1-D tensor is one column)
+   * @param x - `[rows, features]` or `[rows, ...sampleShape]` with finite values (a 1-D tensor is one column)
    * @returns this scaler
    */
   fit(x: unknown): this {
-    const m = asMatrix(x);
+    const m = asMatrix(x, { perChannel: this.layout.perChannel });
     checkFitData(m);
     const lo = new Float64Array(m.cols).fill(Infinity);
     const hi = new Float64Array(m.cols).fill(-Infinity);
@@ -295,6 +409,7 @@ export class MinMaxScaler {
       }
     this.lows = lo;
     this.highs = hi;
+    this.layout = fittedLayout(m, this.layout.perChannel);
     return this;
   }
 
@@ -317,8 +432,8 @@ export class MinMaxScaler {
    */
   transform(x: unknown): Tensor {
     const { scale, offset } = this.coefficients();
-    const m = asMatrix(x, scale.length);
-    checkWidth(m, scale.length);
+    const m = asMatrix(x, this.layout, scale.length);
+    checkWidth(m, scale.length, this.layout);
     return affine(m, scale, offset);
   }
 
@@ -329,8 +444,8 @@ export class MinMaxScaler {
    */
   inverseTransform(x: unknown): Tensor {
     const { scale, offset } = this.coefficients();
-    const m = asMatrix(x, scale.length);
-    checkWidth(m, scale.length);
+    const m = asMatrix(x, this.layout, scale.length);
+    checkWidth(m, scale.length, this.layout);
     const inv = scale.map((s) => 1 / s);
     return affine(
       m,
@@ -353,6 +468,7 @@ export class MinMaxScaler {
       max: this.max,
       dataMin: Array.from(this.lows),
       dataMax: Array.from(this.highs),
+      ...layoutJSON(this.layout),
     };
   }
 
@@ -368,6 +484,7 @@ export class MinMaxScaler {
     const hi = numberList(json.dataMax, 'json.dataMax', lo.length);
     for (let c = 0; c < lo.length; c++)
       if (hi[c]! < lo[c]!) throw rangeError(`a number >= json.dataMin[${c}] (${lo[c]})`, `json.dataMax[${c}]`, hi[c]);
+    s.layout = layoutFromJSON(json, lo.length);
     s.lows = lo;
     s.highs = hi;
     return s;
@@ -378,7 +495,8 @@ export class MinMaxScaler {
  * Standardises the columns of `x` (zero mean, unit population variance) and returns the fitted
  * scaler, to apply the same scaling to other data (`scaler.transform(xTest)`).
  *
- * @param x - `[rows, features]` with finite values (a 1-D tensor is one column)
+ * @param x - `[rows, features]` or `[rows, ...sampleShape]` with finite values (a 1-D tensor is one column)
+ * @param options - `perChannel` (default false)
  * @returns `{ x: scaled copy, scaler: StandardScaler }`
  * @example
  * ```ts
@@ -386,8 +504,8 @@ export class MinMaxScaler {
  * const xTestScaled = scaler.transform(xTest);
  * ```
  */
-export function standardize(x: unknown): { x: Tensor; scaler: StandardScaler } {
-  const scaler = new StandardScaler();
+export function standardize(x: unknown, options?: StandardScalerOptions): { x: Tensor; scaler: StandardScaler } {
+  const scaler = new StandardScaler(options);
   return { x: scaler.fitTransform(x), scaler };
 }
 
