@@ -36,7 +36,7 @@ export interface Callback {
   onBatchEnd?(batch: number, logs: Logs): void | Promise<void>;
 }
 
-type Mode = 'auto' | 'min' | 'max';
+export type Mode = 'auto' | 'min' | 'max';
 function isMaxMode(mode: Mode, monitor: string): boolean {
   if (mode !== 'auto') return mode === 'max';
   return /acc|auc|precision|recall|f1/i.test(monitor) && !/loss/i.test(monitor);

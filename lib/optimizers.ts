@@ -103,7 +103,7 @@ export function sgd(options: CommonOptions & { momentum?: number; nesterov?: boo
   );
 }
 
-type AdamOptions = CommonOptions & { beta1?: number; beta2?: number; epsilon?: number; amsgrad?: boolean };
+export type AdamOptions = CommonOptions & { beta1?: number; beta2?: number; epsilon?: number; amsgrad?: boolean };
 const ADAM_DEFAULTS = { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false };
 const ADAM_KEYS = { beta1: 'unit', beta2: 'unit', epsilon: 'nonneg', amsgrad: 'bool' } as const;
 

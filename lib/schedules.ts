@@ -10,7 +10,7 @@
 import { checkBoolean, checkInteger, checkKnownKeys, checkNumber, checkOptions } from './validate.js';
 import { typeError } from './errors.js';
 
-type Kind = 'constant' | 'exponentialDecay' | 'stepDecay' | 'cosineDecay';
+export type Kind = 'constant' | 'exponentialDecay' | 'stepDecay' | 'cosineDecay';
 const KIND_ID: Record<Kind, number> = { constant: 0, exponentialDecay: 1, stepDecay: 2, cosineDecay: 3 };
 
 export class Schedule {
