@@ -53,3 +53,47 @@ describe('predict by blocks of rows', () => {
       });
     });
 });
+
+// A conv network: its first layers' outputs are wide (16 x 16 x 12 floats per sample), so predict runs them on
+// sub-blocks of a few samples inside each block of rows, with one thread too.
+describe('predict by blocks of rows through a conv network', () => {
+  const SHAPE = [16, 16, 3];
+  const SIZE = 16 * 16 * 3;
+  const model = nn.sequential([
+    nn.layers.conv2d({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: SHAPE }),
+    nn.layers.maxPooling2d({ poolSize: 2 }),
+    nn.layers.conv2d({ filters: 8, kernelSize: 3, activation: 'relu' }),
+    nn.layers.flatten(),
+    nn.layers.dense({ units: 128, activation: 'relu' }),
+    nn.layers.dense({ units: OUTPUTS, activation: 'softmax' }),
+  ]);
+  model.build(undefined, 5);
+  const inputs = [71, 97, 150].map((rows, i) => nn.tensor(randomArray(rows * SIZE, rng(60 + i)), [rows, ...SHAPE]));
+
+  for (const isa of ISAS)
+    it(`gives each sample's own prediction, with 1, 2 and 3 threads (${isa})`, async () => {
+      await withIsaAsync(isa, async () => {
+        nn.setThreads(1);
+        for (const x of inputs) {
+          const rows = x.shape[0]!;
+          // one sample at a time: never blocked
+          const single = new Float32Array(rows * OUTPUTS);
+          for (let r = 0; r < rows; r++)
+            single.set(
+              model.predict(nn.tensor(x.data.subarray(r * SIZE, (r + 1) * SIZE), [1, ...SHAPE])).data,
+              r * OUTPUTS,
+            );
+          const want = model.predict(x).data;
+          let maxDiff = 0;
+          for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs(want[i]! - single[i]!));
+          expect(maxDiff).toBeLessThan(1e-6);
+          for (const threads of [2, 3]) {
+            nn.setThreads(threads);
+            expect(bytes(model.predict(x).data).equals(bytes(want))).toBe(true);
+            expect(bytes((await model.predictAsync(x)).data).equals(bytes(want))).toBe(true);
+          }
+          nn.setThreads(1);
+        }
+      });
+    });
+});

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/cache_blocking.h"
 #include "core/ranges.h"
 #include "core/threadpool.h"
 #include "kernels/kernels.h"
@@ -196,18 +197,40 @@ namespace {
 constexpr size_t kPredictBlockRows = 36;                           // rounded up to a multiple of the kernels' MR
 constexpr double kMinBlockedFlops = 4e6;                           // whole-forward multiply-adds x 2
 constexpr size_t kMaxBlockedWeights = (4u << 20) / sizeof(float);  // 4 MiB of weights
+// A layer whose output row is wider than this many floats (a conv layer's
+// feature maps) makes the layers up to the next narrow output a "wide
+// prefix": predict runs it on sub-blocks of a few rows, sized so that the two
+// widest activations of a sub-block stay in half the L2 cache, and only its
+// narrow output goes into the row block the later (dense) layers take.
+constexpr size_t kWideRow = 2048;
 }  // namespace
+
+size_t Network::wide_prefix(const std::vector<Layer*>& seq) const {
+  size_t last_wide = 0;  // one past the last layer with a wide output
+  for (size_t i = 0; i < seq.size(); ++i)
+    if (seq[i]->output_size() > kWideRow) last_wide = i + 1;
+  // The prefix ends with the first narrow output after the last wide one
+  // (none when the network ends wide: then it has no narrow stage).
+  return last_wide == 0 || last_wide >= seq.size() ? 0 : last_wide + 1;
+}
 
 bool Network::predict(const float* x, size_t rows, float* dst) {
   const size_t n_in = rows * input_size_, n_out = rows * output_size();
   const size_t threads = num_threads();
   const size_t mr = kernels().gemm.mr;
   const size_t block = (kPredictBlockRows + mr - 1) / mr * mr;
-  bool blocked = threads > 1 && rows >= 2 * block && !floats_overlap(x, n_in, dst, n_out);
+  const std::vector<Layer*>* seqp = nullptr;
+  size_t prefix = 0;
+  bool blocked = rows >= 2 * block && !floats_overlap(x, n_in, dst, n_out);
   if (blocked) {
+    seqp = &predict_layers();
+    prefix = wide_prefix(*seqp);
     size_t weights = 0;  // a dense layer's multiply-adds per row: about its weights
     for (const Param* p : params_) weights += p->value().size();
-    blocked = 2.0 * (double)weights * (double)rows >= kMinBlockedFlops && weights <= kMaxBlockedWeights;
+    // One thread gains from blocks only when wide activations would otherwise
+    // leave the caches between layers.
+    blocked = (threads > 1 || prefix > 0) && 2.0 * (double)weights * (double)rows >= kMinBlockedFlops &&
+              weights <= kMaxBlockedWeights;
   }
   if (!blocked) {
     const float* y = forward(x, rows, Pass::Predict);
@@ -215,32 +238,64 @@ bool Network::predict(const float* x, size_t rows, float* dst) {
     return false;
   }
   last_output_ = nullptr;
-  size_t width = 0;
-  const std::vector<Layer*>& seq = predict_layers();
-  for (Layer* l : seq) {
-    l->prepare_predict(block);
-    width = std::max(width, l->output_size());
+  const std::vector<Layer*>& seq = *seqp;
+  // Widths: of the wide prefix's layers (sub-block buffers) and of the rest
+  // (row-block buffers; the prefix's output lands there too).
+  size_t wide_width = input_size_, width = prefix > 0 ? seq[prefix - 1]->output_size() : 0;
+  for (size_t i = 0; i < seq.size(); ++i) {
+    seq[i]->prepare_predict(block);
+    if (i < prefix)
+      wide_width = std::max(wide_width, seq[i]->output_size());
+    else
+      width = std::max(width, seq[i]->output_size());
+  }
+  size_t sub = block;
+  if (prefix > 0) {
+    const size_t budget = machine_caches().l2 / 2 / sizeof(float);
+    sub = std::max<size_t>(1, std::min(block, budget / (2 * wide_width)));
   }
   const size_t blocks = (rows + block - 1) / block;
   const size_t nt = std::min(threads, blocks);
-  const size_t per_thread = 2 * block * width;  // two buffers: a layer's input and its output
+  const size_t per_thread = 2 * block * width + (prefix > 0 ? 2 * sub * wide_width : 0);
   predict_scratch_.resize(nt * per_thread);
   const size_t outputs = output_size();
   std::atomic<size_t> next{0};
-  parallel_run(nt, [&](size_t tid, size_t) {
-    float* const buf[2] = {predict_scratch_.data() + tid * per_thread,
-                           predict_scratch_.data() + tid * per_thread + block * width};
+  auto run = [&](size_t tid, size_t) {
+    float* const mine = predict_scratch_.data() + tid * per_thread;
+    float* const buf[2] = {mine, mine + block * width};
+    float* const sbuf[2] = {mine + 2 * block * width, mine + 2 * block * width + sub * wide_width};
     for (size_t b = next.fetch_add(1); b < blocks; b = next.fetch_add(1)) {
       const size_t r0 = b * block, n = std::min(block, rows - r0);
       float* out = dst + r0 * outputs;
       const float* a = x + r0 * input_size_;
-      for (size_t i = 0; i < seq.size(); ++i) {
+      size_t i = 0;
+      if (prefix > 0) {
+        // The wide prefix, a few rows at a time, into buf[0].
+        const size_t mid = seq[prefix - 1]->output_size();
+        float* gathered = prefix == seq.size() ? out : buf[0];
+        for (size_t s0 = 0; s0 < n; s0 += sub) {
+          const size_t m = std::min(sub, n - s0);
+          const float* sa = a + s0 * input_size_;
+          for (size_t j = 0; j < prefix; ++j) {
+            float* y = j + 1 == prefix ? gathered + s0 * mid : sa == sbuf[0] ? sbuf[1] : sbuf[0];
+            sa = seq[j]->predict_rows(sa, m, y);
+          }
+          if (sa != gathered + s0 * mid) std::memcpy(gathered + s0 * mid, sa, m * mid * sizeof(float));
+        }
+        a = gathered;
+        i = prefix;
+      }
+      for (; i < seq.size(); ++i) {
         float* y = i + 1 == seq.size() ? out : a == buf[0] ? buf[1] : buf[0];
         a = seq[i]->predict_rows(a, n, y);
       }
       if (a != out) std::memcpy(out, a, n * outputs * sizeof(float));  // the last layers are identities
     }
-  });
+  };
+  if (nt <= 1)
+    run(0, 1);
+  else
+    parallel_run(nt, run);
   return true;
 }
 

@@ -150,6 +150,8 @@ class Network {
   std::vector<Layer*> predict_layers_;  // the layers predict runs through
   // Refreshes the folds and returns the layers a prediction runs through.
   const std::vector<Layer*>& predict_layers();
+  // How many of seq's first layers predict runs on sub-blocks (0: none).
+  size_t wide_prefix(const std::vector<Layer*>& seq) const;
   std::vector<const float*> inputs_;  // input of each layer in the last forward
   std::vector<AlignedBuffer> grads_;  // dL/d(input of layer i), i >= 1
   AlignedBuffer out_grad_;            // dL/d(output or logits)

@@ -194,10 +194,17 @@ void Conv::forward_block(const Kernels& kern, const float* x, size_t p0, size_t 
 void Conv::run_forward(const float* x, size_t rows, float* z, float* act_out, const float* packed,
                        size_t threads) const {
   const Kernels& kern = kernels();
-  const size_t total = rows * g_.pixels(), bp = block_pixels(kern);
-  const size_t blocks = (total + bp - 1) / bp;
+  const size_t total = rows * g_.pixels(), mr = kern.gemm.mr;
   const double macs = (double)total * (double)k_ * (double)filters_;
-  const size_t nt = macs < kMinParallelMacs ? 1 : std::min(threads, blocks);
+  size_t bp = block_pixels(kern), blocks = (total + bp - 1) / bp;
+  const size_t nt = macs < kMinParallelMacs ? 1 : std::min(threads, std::max<size_t>(blocks, total / mr));
+  if (nt > 1 && blocks < 4 * nt) {
+    // Few blocks (a small batch): blocks of equal size, a whole number per
+    // thread, so that no thread waits on a long last block.
+    const size_t want = (blocks + nt - 1) / nt * nt, even = (total + want - 1) / want;
+    bp = std::min(bp, (even + mr - 1) / mr * mr);
+    blocks = (total + bp - 1) / bp;
+  }
   if (nt <= 1) {
     for (size_t b = 0; b < blocks; ++b)
       forward_block(kern, x, b * bp, std::min(bp, total - b * bp), z, act_out, packed);
