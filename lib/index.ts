@@ -36,7 +36,12 @@ export * as regularizers from './regularizers-public.js';
 export * as schedules from './schedules-public.js';
 export * as callbacks from './callbacks-public.js';
 export type { Callback, Logs, TrainingModel, Mode as MonitorMode } from './callbacks.js';
-export { Optimizer, type OptimizerName, type CommonOptions as OptimizerOptions, type AdamOptions } from './optimizers.js';
+export {
+  Optimizer,
+  type OptimizerName,
+  type CommonOptions as OptimizerOptions,
+  type AdamOptions,
+} from './optimizers.js';
 export { Regularizer } from './regularizers.js';
 export { Schedule, type Kind as ScheduleKind } from './schedules.js';
 export { ACTIVATIONS, LOSSES, METRICS, type ActivationName, type LossName, type MetricName } from './names.js';
