@@ -6,6 +6,17 @@
 
 #include "core/threadpool.h"
 
+// The channel loops below are exact whatever the vector width (copies,
+// compares and selects; average pooling adds each channel in window order), so
+// on x86-64 Linux with GCC they are compiled for AVX-512 and AVX2 as well and
+// the CPU picks the version at load (the rest of this layer's code is built
+// for the baseline ISA).
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && !defined(SIMDNN_NO_CLONES)
+#define SIMDNN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define SIMDNN_CLONES
+#endif
+
 namespace simdnn {
 namespace {
 // Samples per thread below which pooling stays on the calling thread (it is
@@ -14,7 +25,8 @@ constexpr size_t kMinParallelValues = 1 << 16;
 
 // One more cell of a max window, for C channels: branch-free on restrict
 // pointers, so that the compiler vectorizes it (the first maximum wins).
-void max_step(const float* __restrict x, float* __restrict y, uint32_t* __restrict arg, uint32_t base, size_t n) {
+SIMDNN_CLONES void max_step(const float* __restrict x, float* __restrict y, uint32_t* __restrict arg, uint32_t base,
+                            size_t n) {
   for (size_t c = 0; c < n; ++c) {
     const float v = x[c], m = y[c];
     const uint32_t mask = 0u - (uint32_t)(v > m);
@@ -23,17 +35,18 @@ void max_step(const float* __restrict x, float* __restrict y, uint32_t* __restri
   }
 }
 
-void max_step(const float* __restrict x, float* __restrict y, size_t n) {
+SIMDNN_CLONES void max_step(const float* __restrict x, float* __restrict y, size_t n) {
   for (size_t c = 0; c < n; ++c) y[c] = x[c] > y[c] ? x[c] : y[c];
 }
 
-void add_step(const float* __restrict x, float* __restrict y, size_t n) {
+SIMDNN_CLONES void add_step(const float* __restrict x, float* __restrict y, size_t n) {
   for (size_t c = 0; c < n; ++c) y[c] += x[c];
 }
 
 // One cell of a tiled max window, C channels: the gradient where this cell
 // is the argmax, else 0 (branch-free, so that it vectorizes).
-void hits(const uint32_t* __restrict arg, const float* __restrict g, uint32_t off, float* __restrict d, size_t n) {
+SIMDNN_CLONES void hits(const uint32_t* __restrict arg, const float* __restrict g, uint32_t off, float* __restrict d,
+                        size_t n) {
   for (size_t c = 0; c < n; ++c) {
     const uint32_t hit = 0u - (uint32_t)(arg[c] == off + (uint32_t)c);
     uint32_t bits;
@@ -43,8 +56,8 @@ void hits(const uint32_t* __restrict arg, const float* __restrict g, uint32_t of
   }
 }
 // The same, and 0 where the pooled value is not above 0 (the ReLU before).
-void hits_masked(const uint32_t* __restrict arg, const float* __restrict p, const float* __restrict g, uint32_t off,
-                 float* __restrict d, size_t n) {
+SIMDNN_CLONES void hits_masked(const uint32_t* __restrict arg, const float* __restrict p, const float* __restrict g,
+                               uint32_t off, float* __restrict d, size_t n) {
   for (size_t c = 0; c < n; ++c) {
     const uint32_t hit = 0u - ((uint32_t)(arg[c] == off + (uint32_t)c) & (uint32_t)(p[c] > 0.f));
     uint32_t bits;
