@@ -33,6 +33,28 @@ inline void copy_floats(float* dst, const float* src, size_t n) {
   }
   for (size_t i = 0; i < n; ++i) dst[i] = src[i];
 }
+// The same for the row lengths of small first layers (kernel width x 1 or 3
+// channels), as straight-line code.
+template <size_t N>
+inline void copy_fixed(float* __restrict dst, const float* __restrict src) {
+  for (size_t i = 0; i < N; ++i) dst[i] = src[i];
+}
+inline void copy_row(float* dst, const float* src, size_t n) {
+  switch (n) {
+    case 3:
+      return copy_fixed<3>(dst, src);
+    case 5:
+      return copy_fixed<5>(dst, src);
+    case 7:
+      return copy_fixed<7>(dst, src);
+    case 9:
+      return copy_fixed<9>(dst, src);
+    case 15:
+      return copy_fixed<15>(dst, src);
+    default:
+      return copy_floats(dst, src, n);
+  }
+}
 inline void zero_floats(float* dst, size_t n) {
   for (size_t i = 0; i < n; ++i) dst[i] = 0.f;
 }
@@ -101,7 +123,7 @@ void Conv::gather(const float* x, size_t p0, size_t n, float* dst) const {
       }
       const float* src_row = base + (size_t)ih * g_.in_w * C;
       if (row_inside && g_.d_w == 1) {
-        copy_floats(d, src_row + (size_t)iw0 * C, row_len);
+        copy_row(d, src_row + (size_t)iw0 * C, row_len);
         continue;
       }
       for (size_t b = 0; b < kw; ++b) {

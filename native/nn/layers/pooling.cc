@@ -67,10 +67,64 @@ SIMDNN_CLONES void hits_masked(const uint32_t* __restrict arg, const float* __re
   }
 }
 
+// Max pooling of one sample over windows that tile it without padding or
+// overlap (stride = window, dilation 1, every window inside): no bounds checks,
+// and each window's channel loops in one function the compiler vectorizes.
+// The same values and argmax (first maximum in window order) as the general
+// loop below.
+template <bool kArg>
+inline void max_tiled_impl(const float* __restrict xs, float* __restrict ys, uint32_t* __restrict as, size_t in_w,
+                           size_t C, size_t out_h, size_t out_w, size_t kh, size_t kw) {
+  for (size_t oi = 0; oi < out_h; ++oi)
+    for (size_t oj = 0; oj < out_w; ++oj) {
+      float* __restrict yo = ys + (oi * out_w + oj) * C;
+      uint32_t* __restrict ao = kArg ? as + (oi * out_w + oj) * C : nullptr;
+      const size_t off0 = (oi * kh * in_w + oj * kw) * C;
+      for (size_t c = 0; c < C; ++c) yo[c] = xs[off0 + c];
+      if (kArg)
+        for (size_t c = 0; c < C; ++c) ao[c] = (uint32_t)(off0 + c);
+      for (size_t a = 0; a < kh; ++a)
+        for (size_t b = a == 0 ? 1 : 0; b < kw; ++b) {
+          const size_t off = off0 + (a * in_w + b) * C;
+          const float* __restrict xc = xs + off;
+          for (size_t c = 0; c < C; ++c) {
+            const float v = xc[c], m = yo[c];
+            yo[c] = v > m ? v : m;
+            if (kArg) {
+              const uint32_t mask = 0u - (uint32_t)(v > m);
+              ao[c] = (ao[c] & ~mask) | ((uint32_t)(off + c) & mask);
+            }
+          }
+        }
+    }
+}
+
+SIMDNN_CLONES void max_tiled(const float* xs, float* ys, size_t in_w, size_t C, size_t out_h, size_t out_w, size_t kh,
+                             size_t kw) {
+  max_tiled_impl<false>(xs, ys, nullptr, in_w, C, out_h, out_w, kh, kw);
+}
+SIMDNN_CLONES void max_tiled_arg(const float* xs, float* ys, uint32_t* as, size_t in_w, size_t C, size_t out_h,
+                                 size_t out_w, size_t kh, size_t kw) {
+  max_tiled_impl<true>(xs, ys, as, in_w, C, out_h, out_w, kh, kw);
+}
+
 }  // namespace
 
 void Pool::run(const float* x, size_t s0, size_t s1, float* y, uint32_t* argmax) const {
   const size_t C = g_.in_c, in_size = g_.in_size(), out_size = output_size();
+  const bool inside_tiles = mode_ == PoolMode::Max && g_.s_h == g_.k_h && g_.s_w == g_.k_w && g_.d_h == 1 &&
+                            g_.d_w == 1 && g_.pad_t == 0 && g_.pad_l == 0 && g_.out_h * g_.k_h <= g_.in_h &&
+                            g_.out_w * g_.k_w <= g_.in_w;
+  if (inside_tiles) {
+    for (size_t s = s0; s < s1; ++s) {
+      if (argmax)
+        max_tiled_arg(x + s * in_size, y + s * out_size, argmax + s * out_size, g_.in_w, C, g_.out_h, g_.out_w, g_.k_h,
+                      g_.k_w);
+      else
+        max_tiled(x + s * in_size, y + s * out_size, g_.in_w, C, g_.out_h, g_.out_w, g_.k_h, g_.k_w);
+    }
+    return;
+  }
   for (size_t s = s0; s < s1; ++s) {
     const float* xs = x + s * in_size;
     float* ys = y + s * out_size;
