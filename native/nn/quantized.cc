@@ -100,17 +100,7 @@ void min_max(const float* x, size_t n, float* lo, float* hi) {
 }  // namespace
 
 void quantize_u8(const float* x, size_t n, QuantParams q, uint8_t* y) {
-  // (t + 1.5 * 2^23) - 1.5 * 2^23 rounds t half to even (|t| < 2^22, ensured by the clamp).
-  const float magic = 12582912.f, zp = (float)q.zero_point, scale = q.scale;
-  for (size_t i = 0; i < n; ++i) {
-    float t = x[i] / scale;
-    t = t >= -1e6f ? t : -1e6f;  // NaN becomes -1e6, then 0
-    t = t <= 1e6f ? t : 1e6f;
-    float v = ((t + magic) - magic) + zp;
-    v = v >= 0.f ? v : 0.f;
-    v = v <= 255.f ? v : 255.f;
-    y[i] = (uint8_t)(int)v;
-  }
+  int8_kernels().quantize(x, n, q.scale, q.zero_point, y);
 }
 
 void dequantize_u8(const uint8_t* x, size_t n, QuantParams q, float* y) {
