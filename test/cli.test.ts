@@ -113,7 +113,7 @@ describe('simdnn (help and usage errors)', () => {
       [['train', '--data', 'iris', '--target', 'x'], 'applies to CSV files'],
       [
         ['trian'],
-        'Expected one of the commands train, predict, serve, info for simdnn, but received "trian" (did you mean train?)',
+        'Expected one of the commands train, predict, quantize, serve, info for simdnn, but received "trian" (did you mean train?)',
       ],
       [['predict', '--input', 'x.csv'], 'for --model, but received nothing (the option is required)'],
       [

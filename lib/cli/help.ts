@@ -6,7 +6,8 @@ Train and use small neural networks from the command line.
 
 Commands:
   train     Cross-validate, train and save a model on a bundled data set or a CSV file
-  predict   Predict with a saved model on the rows of a CSV file
+  predict   Predict with a saved model (float or quantized) on the rows of a CSV file
+  quantize  Quantize a saved model to int8 with calibration data
   serve     Serve saved models over HTTP (TF Serving REST API, Open Inference Protocol)
   info      Show the version, the SIMD kernel set and the thread count
 
@@ -21,6 +22,7 @@ Examples:
   simdnn train --data iris --folds 10 --out iris-model
   simdnn train --data houses.csv --target price --layers 64,64 --epochs 100 --out houses-model
   simdnn predict --model iris-model --input new-flowers.csv --output predictions.csv
+  simdnn quantize --model fashion-cnn --calibration fashion-mnist --out fashion-cnn-int8
 `;
 
 export const TRAIN_HELP = `Usage: simdnn train --data NAME|FILE.csv [options]
@@ -109,7 +111,8 @@ Output columns:
   regression       prediction
 
 Options:
-  --model DIR       A folder written by simdnn train --out (or by model.save)
+  --model DIR       A folder written by simdnn train --out, simdnn quantize --out, model.save
+                    or quantizedModel.save
   --input FILE      The CSV file to predict on
   --output FILE     Write the predictions here instead of printing them
   -h, --help        Show this help
@@ -147,4 +150,32 @@ Examples:
   simdnn serve --model iris-model --port 8501
   curl -s localhost:8501/v1/models/iris-model:predict -d '{"instances": [[5.1, 3.5, 1.4, 0.2]]}'
   simdnn serve --model a=models/a --model b=models/b --workers 2
+`;
+
+export const QUANTIZE_HELP = `Usage: simdnn quantize --model DIR --calibration DATA --out DIR [options]
+
+Quantizes a saved float model to int8 (int8 weights, 8-bit activations; docs/quantization.md):
+the activation ranges come from the calibration samples, standardized with DIR/preprocessing.json
+as simdnn predict does. Writes the quantized model and a copy of preprocessing.json to --out, so
+that simdnn predict --model OUT and simdnn serve --model OUT run it, and prints its summary.
+
+Options:
+  --model DIR           A float model folder written by simdnn train --out (or model.save)
+  --calibration DATA    digits, fashion-mnist (its training images), iris, wine, breast-cancer, or a
+                        CSV file of feature rows (as simdnn predict --input: header optional, a
+                        target column is ignored)
+  --out DIR             Where to write the quantized model
+  --samples N           Calibration samples: a seeded random N of the data (default 1000)
+  --mode MODE           static (default): ranges from the calibration data; dynamic: from each batch
+  --per-tensor          One weight scale per layer instead of one per output channel
+  --percentile P        Clip activation ranges to the P-th percentile (50 < P <= 100) instead of min/max
+  --data-dir DIR        Folder with Fashion-MNIST's four IDX files
+  --seed N              Seed of the sample choice (default 1)
+  --onnx FILE           Also write the quantized model as QDQ ONNX
+  -h, --help            Show this help
+
+Examples:
+  simdnn train --data digits --layers 64 --folds 0 --out digits-model
+  simdnn quantize --model digits-model --calibration digits --out digits-int8
+  simdnn predict --model digits-int8 --input digit-rows.csv
 `;

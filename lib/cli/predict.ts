@@ -5,6 +5,8 @@ import { argMax } from '../data/labels.js';
 import { StandardScaler } from '../data/scalers.js';
 import { expectedMessage } from '../errors.js';
 import { loadModel } from '../io/load.js';
+import type { Sequential } from '../model.js';
+import { QuantizedModel } from '../quantize/quantized-model.js';
 import { Tensor } from '../tensor.js';
 import { Flags, UsageError, parse } from './args.js';
 import { PREDICT_HELP } from './help.js';
@@ -24,14 +26,19 @@ function csvCell(s: string): string {
 }
 
 /** The input's feature matrix, and the target cells when the file has the target column. */
-function readInput(file: string, features: number, pre: Preprocessing | undefined): { x: Tensor; target?: string[] } {
+export function readInput(
+  file: string,
+  features: number,
+  pre: Preprocessing | undefined,
+  option = '--input',
+): { x: Tensor; target?: string[] } {
   let text: Buffer;
   try {
     text = readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(
-      `Cannot read --input ${JSON.stringify(file)}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      `Cannot read ${option} ${JSON.stringify(file)}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
       { cause: err },
     );
   }
@@ -63,7 +70,7 @@ function readInput(file: string, features: number, pre: Preprocessing | undefine
     throw new Error(
       expectedMessage(
         `${features} feature columns${names && hasHeader ? ` (or a header naming ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''})` : ''}`,
-        `--input ${JSON.stringify(file)}`,
+        `${option} ${JSON.stringify(file)}`,
         `${width} columns`,
       ),
     );
@@ -114,7 +121,7 @@ export async function predict(argv: string[]): Promise<void> {
       expectedMessage('a CSV file of feature rows', '--input', `${JSON.stringify(input)} (no such file)`),
       'predict',
     );
-  const model = await loadModel(dir);
+  const model = await loadModel<Sequential | QuantizedModel>(dir);
   const pre = await readPreprocessing(dir);
   if (!pre) process.stderr.write(`simdnn predict: no preprocessing.json in ${dir}; the inputs are used as they are\n`);
   const features = model.inputDim ?? pre?.featureNames.length;
@@ -127,7 +134,7 @@ export async function predict(argv: string[]): Promise<void> {
   const out = await model.predictAsync(xs);
   const rows = x.shape[0]!;
   const outputs = out.shape[1]!;
-  const loss = model.compileConfig?.loss;
+  const loss = model instanceof QuantizedModel ? model.description.compile?.loss : model.compileConfig?.loss;
   const classification = pre ? pre.task === 'classification' : loss !== undefined && /Crossentropy/.test(loss);
 
   const lines: string[] = [];

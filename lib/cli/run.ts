@@ -1,15 +1,21 @@
 /**
- * The `simdnn` command line: `simdnn train`, `simdnn predict`, `simdnn info`. Mistakes in the command
+ * The `simdnn` command line: `simdnn train`, `simdnn predict`, `simdnn quantize`, `simdnn serve`, `simdnn info`. Mistakes in the command
  * line exit with code 2 and a message; other failures with code 1 (stack traces only with
  * SIMDNN_DEBUG=1).
  */
 import { createRequire } from 'node:module';
 import { UsageError, suggest } from './args.js';
-import { INFO_HELP, MAIN_HELP, PREDICT_HELP, SERVE_HELP, TRAIN_HELP } from './help.js';
+import { INFO_HELP, MAIN_HELP, PREDICT_HELP, QUANTIZE_HELP, SERVE_HELP, TRAIN_HELP } from './help.js';
 
-const COMMANDS = ['train', 'predict', 'serve', 'info'] as const;
+const COMMANDS = ['train', 'predict', 'quantize', 'serve', 'info'] as const;
 type Command = (typeof COMMANDS)[number];
-const HELP: Record<Command, string> = { train: TRAIN_HELP, predict: PREDICT_HELP, serve: SERVE_HELP, info: INFO_HELP };
+const HELP: Record<Command, string> = {
+  train: TRAIN_HELP,
+  predict: PREDICT_HELP,
+  quantize: QUANTIZE_HELP,
+  serve: SERVE_HELP,
+  info: INFO_HELP,
+};
 
 function version(): string {
   const require = createRequire(import.meta.url);
@@ -26,6 +32,8 @@ async function run(command: Command, argv: string[]): Promise<void> {
       return (await import('./train.js')).train(argv);
     case 'predict':
       return (await import('./predict.js')).predict(argv);
+    case 'quantize':
+      return (await import('./quantize.js')).quantize(argv);
     case 'serve':
       return (await import('./serve.js')).serveCommand(argv);
     case 'info': {

@@ -131,5 +131,5 @@ export function modelProto(): protobuf.Type {
   return root.lookupType('onnx.ModelProto');
 }
 
-export const TensorDataType = { FLOAT: 1, INT64: 7 } as const;
+export const TensorDataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 export const AttributeType = { FLOAT: 1, INT: 2, INTS: 7 } as const;

@@ -34,27 +34,27 @@ import { AttributeType, TensorDataType, modelProto } from './onnx-proto.js';
 export const IR_VERSION = 8;
 export const OPSET = 17;
 
-interface Node {
+export interface Node {
   opType: string;
   input: string[];
   output: string[];
   name: string;
   attribute?: { name: string; type: number; f?: number; i?: number; ints?: number[] }[];
 }
-interface Initializer {
+export interface Initializer {
   name: string;
   dims: number[];
   dataType: number;
   rawData: Uint8Array;
 }
 
-function floatTensor(name: string, dims: number[], values: Float32Array): Initializer {
+export function floatTensor(name: string, dims: number[], values: Float32Array): Initializer {
   const raw = Buffer.alloc(values.byteLength);
   writeFloats(raw, 0, values);
   return { name, dims, dataType: TensorDataType.FLOAT, rawData: raw };
 }
 
-function int64Tensor(name: string, values: number[]): Initializer {
+export function int64Tensor(name: string, values: number[]): Initializer {
   const raw = Buffer.alloc(8 * values.length);
   values.forEach((v, i) => raw.writeBigInt64LE(BigInt(v), 8 * i));
   return { name, dims: [values.length], dataType: TensorDataType.INT64, rawData: raw };
@@ -113,13 +113,92 @@ function foldBatchNorm(
 }
 
 /** ONNX pads [begin..., end...] for a window, by TensorFlow's rule. */
-function windowPads(input: number[], kernel: number[], strides: number[], dilation: number[], same: boolean): number[] {
+export function windowPads(
+  input: number[],
+  kernel: number[],
+  strides: number[],
+  dilation: number[],
+  same: boolean,
+): number[] {
   if (!same) return [...input.map(() => 0), ...input.map(() => 0)];
   const total = input.map((d, i) => {
     const out = Math.ceil(d / strides[i]!);
     return Math.max((out - 1) * strides[i]! + (kernel[i]! - 1) * dilation[i]! + 1 - d, 0);
   });
   return [...total.map((t) => Math.floor(t / 2)), ...total.map((t) => t - Math.floor(t / 2))];
+}
+
+/** What the exporters share while they build a graph: its nodes, initializers and fresh names. */
+export interface GraphBuilder {
+  nodes: Node[];
+  initializers: Initializer[];
+  fresh: (base: string) => string;
+  /** Names of shared constant initializers already added. */
+  constants: Set<string>;
+}
+
+/**
+ * Appends the ONNX nodes of activation `act` (softmax over the last axis) applied to tensor `input`;
+ * returns the name of the result (`input` itself for linear).
+ */
+export function emitActivation(g: GraphBuilder, act: ActivationName, input: string, base: string): string {
+  if (act === 'linear') return input;
+  const { nodes, initializers, fresh } = g;
+  const out = fresh(`${base}_${act}`);
+  const node = (opType: string, inputs: string[], output: string, attribute?: Node['attribute']) =>
+    nodes.push({
+      opType,
+      input: inputs,
+      output: [output],
+      name: fresh(`${base}/${opType}`),
+      ...(attribute ? { attribute } : {}),
+    });
+  switch (act) {
+    case 'relu':
+      node('Relu', [input], out);
+      break;
+    case 'leakyRelu':
+      node('LeakyRelu', [input], out, [{ name: 'alpha', type: AttributeType.FLOAT, f: 0.01 }]);
+      break;
+    case 'elu':
+      node('Elu', [input], out, [{ name: 'alpha', type: AttributeType.FLOAT, f: 1 }]);
+      break;
+    case 'sigmoid':
+      node('Sigmoid', [input], out);
+      break;
+    case 'tanh':
+      node('Tanh', [input], out);
+      break;
+    case 'softmax':
+      node('Softmax', [input], out, [{ name: 'axis', type: AttributeType.INT, i: -1 }]);
+      break;
+    case 'softplus':
+      node('Softplus', [input], out);
+      break;
+    case 'gelu': {
+      if (!g.constants.has('gelu')) {
+        initializers.push(
+          floatTensor('gelu_sqrt2', [], new Float32Array([Math.SQRT2])),
+          floatTensor('gelu_one', [], new Float32Array([1])),
+          floatTensor('gelu_half', [], new Float32Array([0.5])),
+        );
+        g.constants.add('gelu');
+      }
+      const scaled = fresh(`${base}_gelu_div`);
+      const erf = fresh(`${base}_gelu_erf`);
+      const plus = fresh(`${base}_gelu_add`);
+      const times = fresh(`${base}_gelu_mul`);
+      node('Div', [input, 'gelu_sqrt2'], scaled);
+      node('Erf', [scaled], erf);
+      node('Add', [erf, 'gelu_one'], plus);
+      node('Mul', [input, plus], times);
+      node('Mul', [times, 'gelu_half'], out);
+      break;
+    }
+    default:
+      throw typeError('an activation ONNX export supports', `the activation of layer "${base}"`, act);
+  }
+  return out;
 }
 
 /** The ONNX ModelProto bytes of `model`'s inference graph. */
@@ -140,65 +219,10 @@ export function onnxBytes(model: Sequential): Uint8Array {
   let w = 0;
   let counter = 0;
   const fresh = (base: string) => `${base}_${counter++}`;
-  let geluConstants = false;
 
+  const graph: GraphBuilder = { nodes, initializers, fresh, constants: new Set() };
   const addActivation = (act: ActivationName, base: string) => {
-    if (act === 'linear') return;
-    const out = fresh(`${base}_${act}`);
-    const node = (opType: string, input: string[], output: string, attribute?: Node['attribute']) =>
-      nodes.push({
-        opType,
-        input,
-        output: [output],
-        name: fresh(`${base}/${opType}`),
-        ...(attribute ? { attribute } : {}),
-      });
-    switch (act) {
-      case 'relu':
-        node('Relu', [current], out);
-        break;
-      case 'leakyRelu':
-        node('LeakyRelu', [current], out, [{ name: 'alpha', type: AttributeType.FLOAT, f: 0.01 }]);
-        break;
-      case 'elu':
-        node('Elu', [current], out, [{ name: 'alpha', type: AttributeType.FLOAT, f: 1 }]);
-        break;
-      case 'sigmoid':
-        node('Sigmoid', [current], out);
-        break;
-      case 'tanh':
-        node('Tanh', [current], out);
-        break;
-      case 'softmax':
-        node('Softmax', [current], out, [{ name: 'axis', type: AttributeType.INT, i: -1 }]);
-        break;
-      case 'softplus':
-        node('Softplus', [current], out);
-        break;
-      case 'gelu': {
-        if (!geluConstants) {
-          initializers.push(
-            floatTensor('gelu_sqrt2', [], new Float32Array([Math.SQRT2])),
-            floatTensor('gelu_one', [], new Float32Array([1])),
-            floatTensor('gelu_half', [], new Float32Array([0.5])),
-          );
-          geluConstants = true;
-        }
-        const scaled = fresh(`${base}_gelu_div`);
-        const erf = fresh(`${base}_gelu_erf`);
-        const plus = fresh(`${base}_gelu_add`);
-        const times = fresh(`${base}_gelu_mul`);
-        node('Div', [current, 'gelu_sqrt2'], scaled);
-        node('Erf', [scaled], erf);
-        node('Add', [erf, 'gelu_one'], plus);
-        node('Mul', [current, plus], times);
-        node('Mul', [times, 'gelu_half'], out);
-        break;
-      }
-      default:
-        throw typeError('an activation ONNX export supports', `the activation of layer "${base}"`, act);
-    }
-    current = out;
+    current = emitActivation(graph, act, current, base);
   };
 
   // The current tensor's layout: channels last (as the model's data) or channels first (NCHW, for Conv

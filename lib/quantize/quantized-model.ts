@@ -212,6 +212,12 @@ export class QuantizedModel {
     await saveQuantized(this, dir);
   }
 
+  /** Writes a QDQ ONNX file (QuantizeLinear / DequantizeLinear, per-axis weight scales) that onnxruntime runs. */
+  async exportOnnx(file: string): Promise<void> {
+    const { exportQuantizedOnnx } = await import('./onnx.js');
+    await exportQuantizedOnnx(this, file);
+  }
+
   fit(): never {
     throw notForQuantized('fit');
   }

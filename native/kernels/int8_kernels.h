@@ -40,6 +40,9 @@ struct Int8GemmKernels {
   void (*pack)(const int8_t* w, size_t k, size_t n, void* packed);
   // The m x n product of A and the packed weights, through the epilogue.
   void (*gemm)(size_t m, size_t n, size_t k, const uint8_t* a, size_t lda, const void* packed, const Int8Epilogue& ep);
+  // Quantizes n floats to u8: y = clamp(round_half_even(clamp(x / scale, ±1e6)) + zero_point, 0, 255), NaN as
+  // -1e6 (ONNX QuantizeLinear); the same IEEE operations in every variant (a division, not a reciprocal).
+  void (*quantize)(const float* x, size_t n, float scale, int32_t zero_point, uint8_t* y);
 };
 
 // The variants built for this machine's architecture, by name; nullptr when

@@ -46,8 +46,15 @@ void gather_u8(const WindowGeometry& g, const uint8_t* x, size_t p0, size_t n, s
   }
 }
 
+// sum / cells rounded half to even (as ONNX's QuantizeLinear rounds the float average); 0 for no cells.
+inline uint32_t average_even(uint32_t sum, uint32_t cells) {
+  if (cells == 0) return 0;
+  const uint32_t q = sum / cells, r2 = 2 * (sum % cells);
+  return q + (r2 > cells || (r2 == cells && (q & 1)));
+}
+
 // Max or average pooling of u8 values (the scale and zero point pass through:
-// max is exact, the average is rounded half up to an integer).
+// max is exact, the average is rounded half to even to an integer).
 void pool_u8(const WindowGeometry& g, bool max, const uint8_t* x, size_t s0, size_t s1, uint8_t* y) {
   const size_t C = g.in_c, out_sample = g.pixels() * C;
   std::vector<uint32_t> sum(C);
@@ -73,7 +80,7 @@ void pool_u8(const WindowGeometry& g, bool max, const uint8_t* x, size_t s0, siz
           }
         }
         uint8_t* dst = ys + (oi * g.out_w + oj) * C;
-        for (size_t c = 0; c < C; ++c) dst[c] = (uint8_t)(max ? sum[c] : (cells ? (sum[c] + cells / 2) / cells : 0));
+        for (size_t c = 0; c < C; ++c) dst[c] = (uint8_t)(max ? sum[c] : average_even(sum[c], cells));
       }
   }
 }
@@ -93,17 +100,7 @@ void min_max(const float* x, size_t n, float* lo, float* hi) {
 }  // namespace
 
 void quantize_u8(const float* x, size_t n, QuantParams q, uint8_t* y) {
-  // (t + 1.5 * 2^23) - 1.5 * 2^23 rounds t half to even (|t| < 2^22, ensured by the clamp).
-  const float magic = 12582912.f, zp = (float)q.zero_point, scale = q.scale;
-  for (size_t i = 0; i < n; ++i) {
-    float t = x[i] / scale;
-    t = t >= -1e6f ? t : -1e6f;  // NaN becomes -1e6, then 0
-    t = t <= 1e6f ? t : 1e6f;
-    float v = ((t + magic) - magic) + zp;
-    v = v >= 0.f ? v : 0.f;
-    v = v <= 255.f ? v : 255.f;
-    y[i] = (uint8_t)(int)v;
-  }
+  int8_kernels().quantize(x, n, q.scale, q.zero_point, y);
 }
 
 void dequantize_u8(const uint8_t* x, size_t n, QuantParams q, float* y) {

@@ -3,7 +3,9 @@
 // shapes (1, primes, around the tiles), padded row strides, u8 output with
 // and without a fused ReLU, and worst-case values (every a = 255, every
 // w = ±127, long k), which a saturating 16-bit pair sum (vpmaddubsw) would
-// get wrong.
+// get wrong. The float-to-u8 quantization of every variant against the
+// scalar one (ties, NaN, infinities, tails).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -179,5 +181,38 @@ int main() {
               (long long)s);
       }
     }
+  // quantize: every variant bitwise equal to the scalar one, and the reference equal to the rule with
+  // round-half-to-even: ties (x / scale = k + 0.5), NaN, infinities, huge values, every tail length.
+  {
+    std::vector<float> x;
+    const float scale = 0.25f;
+    for (int t = -600; t <= 600; ++t) x.push_back(scale * (t * 0.5f));  // ties at every odd t
+    std::uniform_real_distribution<float> du(-100.f, 100.f);
+    for (int i = 0; i < 997; ++i) x.push_back(du(rng));
+    for (float v : {NAN, INFINITY, -INFINITY, 3e38f, -3e38f, 0.f, -0.f}) x.push_back(v);
+    for (int32_t zp : {0, 3, 128, 255}) {
+      const Int8GemmKernels& ref = *int8_kernels_named("scalar");
+      std::vector<uint8_t> want(x.size());
+      ref.quantize(x.data(), x.size(), scale, zp, want.data());
+      for (size_t i = 0; i < x.size(); ++i) {
+        const float t = x[i] / scale;
+        const double r = std::isnan(t) ? -1e6 : std::nearbyint(std::min(std::max((double)t, -1e6), 1e6));
+        const double v = std::min(std::max(r + zp, 0.0), 255.0);
+        CHECK(want[i] == (uint8_t)v, "scalar quantize of %g (zp %d): %d, expected %g", x[i], zp, want[i], v);
+      }
+      for (const char* name : kVariants) {
+        const Int8GemmKernels* kern = int8_kernels_named(name);
+        if (!kern) continue;
+        for (size_t len : {x.size(), (size_t)1, (size_t)7, (size_t)15, (size_t)17, (size_t)33}) {
+          std::vector<uint8_t> got(len + 1, 0xAB);
+          kern->quantize(x.data() + x.size() - len, len, scale, zp, got.data());
+          size_t bad = got[len] != 0xAB;
+          for (size_t i = 0; i < len; ++i) bad += got[i] != want[x.size() - len + i];
+          CHECK(bad == 0, "%s quantize, %zu values, zp %d: %zu differ from the scalar reference (or written past)",
+                name, len, zp, bad);
+        }
+      }
+    }
+  }
   return check_summary("int8");
 }

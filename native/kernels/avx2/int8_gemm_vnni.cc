@@ -94,7 +94,7 @@ void gemm(size_t m, size_t n, size_t k, const uint8_t* a, size_t lda, const void
 
 }  // namespace
 
-const Int8GemmKernels kInt8GemmVnni = {"avx-vnni", packed_bytes, pack, gemm};
+const Int8GemmKernels kInt8GemmVnni = {"avx-vnni", packed_bytes, pack, gemm, int8_quantize8};
 
 }  // namespace avx2
 }  // namespace simdnn

@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "../generic/int8_epilogue.h"
 #include "../int8_kernels.h"
 
 namespace simdnn {
@@ -38,6 +39,25 @@ static inline void int8_store8(const Int8Epilogue& ep, size_t i, size_t j, size_
       std::memcpy(dst, tmp, cols * sizeof(float));
     }
   }
+}
+
+// Int8GemmKernels::quantize, 8 floats at a time (the reference's operations lane by lane: maxps returns
+// its second operand for a NaN, so NaN becomes -1e6 as there).
+static inline void int8_quantize8(const float* x, size_t n, float scale, int32_t zero_point, uint8_t* y) {
+  const __m256 s = _mm256_set1_ps(scale), lo = _mm256_set1_ps(-1e6f), hi = _mm256_set1_ps(1e6f),
+               magic = _mm256_set1_ps(12582912.f), zp = _mm256_set1_ps((float)zero_point), zero = _mm256_setzero_ps(),
+               top = _mm256_set1_ps(255.f);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 t = _mm256_div_ps(_mm256_loadu_ps(x + i), s);
+    t = _mm256_min_ps(_mm256_max_ps(t, lo), hi);
+    t = _mm256_add_ps(_mm256_sub_ps(_mm256_add_ps(t, magic), magic), zp);
+    t = _mm256_min_ps(_mm256_max_ps(t, zero), top);
+    const __m256i q = _mm256_cvtps_epi32(t);
+    const __m128i w16 = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(y + i), _mm_packus_epi16(w16, w16));
+  }
+  if (i < n) int8_quantize_ref(x + i, n - i, scale, zero_point, y + i);
 }
 
 // Loads the bias and multipliers of columns [j, j + cols), zero past cols.

@@ -38,6 +38,22 @@ void pack(const int8_t* w, size_t k, size_t n, void* packed) {
         }
 }
 
+// Int8GemmKernels::quantize, 16 floats at a time (see avx2/int8_store.h int8_quantize8).
+void quantize(const float* x, size_t n, float scale, int32_t zero_point, uint8_t* y) {
+  const __m512 s = _mm512_set1_ps(scale), lo = _mm512_set1_ps(-1e6f), hi = _mm512_set1_ps(1e6f),
+               magic = _mm512_set1_ps(12582912.f), zp = _mm512_set1_ps((float)zero_point), zero = _mm512_setzero_ps(),
+               top = _mm512_set1_ps(255.f);
+  for (size_t i = 0; i < n; i += 16) {
+    const size_t left = n - i;
+    const __mmask16 mask = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
+    __m512 t = _mm512_div_ps(_mm512_maskz_loadu_ps(mask, x + i), s);
+    t = _mm512_min_ps(_mm512_max_ps(t, lo), hi);
+    t = _mm512_add_ps(_mm512_sub_ps(_mm512_add_ps(t, magic), magic), zp);
+    t = _mm512_min_ps(_mm512_max_ps(t, zero), top);
+    _mm_mask_storeu_epi8(y + i, mask, _mm512_cvtusepi32_epi8(_mm512_cvtps_epi32(t)));
+  }
+}
+
 template <int MR, int NP>
 void tile(size_t n, size_t kp, const uint8_t* a, size_t lda, const int8_t* b, size_t i0, size_t j0,
           const Int8Epilogue& ep) {
@@ -115,7 +131,7 @@ void gemm(size_t m, size_t n, size_t k, const uint8_t* a, size_t lda, const void
 
 }  // namespace
 
-const Int8GemmKernels kInt8GemmVnni = {"avx512-vnni", packed_bytes, pack, gemm};
+const Int8GemmKernels kInt8GemmVnni = {"avx512-vnni", packed_bytes, pack, gemm, quantize};
 
 }  // namespace avx512
 }  // namespace simdnn

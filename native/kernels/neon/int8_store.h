@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "../generic/int8_epilogue.h"
 #include "../int8_kernels.h"
 
 namespace simdnn {
