@@ -3,11 +3,14 @@
  * a saved model (model.json, version 1) or TF Serving's versioned layout (DIR/1/, DIR/2/, ...), where
  * the highest version that loads is served and the folder is polled for new versions: a new highest
  * version is loaded and served from the next batch on (batches already running finish on the old one).
+ * A (version) folder with a preprocessing.json has it applied to its rows (./preprocess.ts); a model
+ * object is served as it is.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { loadModel } from '../io/load.js';
 import { Batcher, type BatchObserver } from './batcher.js';
+import { PREPROCESSING_FILE, readRowTransform } from './preprocess.js';
 import { Servable, isServable, type ServableModel } from './servable.js';
 
 /** Loads the model in a folder (default: nn.loadModel). */
@@ -101,7 +104,11 @@ export class ModelEntry {
     const model = await this.loader(dir);
     if (!isServable(model))
       throw new TypeError(`The loader returned no servable model (predictAsync and inputShape) for ${dir}`);
-    return new Servable(model, version, dir);
+    const plain = new Servable(model, version, dir);
+    const transform = await readRowTransform(dir, plain.inputShape);
+    if (!transform) return plain;
+    this.log(`model ${this.name}: version ${version} standardizes its inputs with ${transform.file}`);
+    return new Servable(model, version, dir, transform);
   }
 
   /** Looks for a new highest version on disk and serves it once it loads. */
@@ -111,7 +118,9 @@ export class ModelEntry {
     if (best === undefined || best === this.current.version) return;
     const path = join(this.dir, String(best));
     const stamp = Math.max(
-      ...['model.json', 'weights.bin'].map((f) => statSync(join(path, f), { throwIfNoEntry: false })?.mtimeMs ?? 0),
+      ...['model.json', 'weights.bin', PREPROCESSING_FILE].map(
+        (f) => statSync(join(path, f), { throwIfNoEntry: false })?.mtimeMs ?? 0,
+      ),
     );
     if (this.failed.get(best) === stamp) return;
     this.loading = true;
