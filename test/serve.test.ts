@@ -572,3 +572,35 @@ describe('nn.serve (preprocessing.json of model folders)', () => {
     await expect(nn.serve(folder, { port: 0 })).rejects.toThrow(/preprocessing\.json is not a preprocessing file/);
   });
 });
+
+describe('nn.serve (/metrics of a cluster worker)', () => {
+  it('answers 503 with a JSON error when the aggregated metrics cannot be gathered', async () => {
+    let fail = true;
+    const used: unknown[] = [];
+    const server = await nn.serve(mlp(12), {
+      port: 0,
+      clusterMetrics: {
+        use: (registry) => used.push(registry),
+        scrape: () =>
+          fail
+            ? Promise.reject(new Error('the primary process did not answer within 8000 ms'))
+            : Promise.resolve('simdnn_requests_total 42\n'),
+      },
+    });
+    try {
+      expect(used).toHaveLength(1);
+      const r = await fetch(`${server.url}/metrics`);
+      expect(r.status).toBe(503);
+      expect(await r.json()).toEqual({
+        error: 'Cannot gather the metrics of every worker: the primary process did not answer within 8000 ms',
+      });
+      fail = false;
+      const ok = await fetch(`${server.url}/metrics`);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await ok.text()).toBe('simdnn_requests_total 42\n');
+    } finally {
+      await server.close();
+    }
+  });
+});
