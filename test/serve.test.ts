@@ -502,13 +502,23 @@ describe('nn.serve (preprocessing.json of model folders)', () => {
       expectClose((await infer(server.url, 'plain', rows)).outputs[0]!.data, raw);
       expect(logs.join('\n')).toMatch(/clf: version 1 standardizes its inputs with .*1[/\\]preprocessing\.json/);
 
-      // Version 2 comes with its own statistics, and they replace version 1's.
+      // Version 2 comes with its own statistics, and they replace version 1's. Picked up before its
+      // preprocessing.json was written (simdnn train writes it after the model), it is loaded again with it.
       await v2.save(join(root, '2'));
+      await server.poll();
+      const early = await infer(server.url, 'clf', rows);
+      expect(early.model_version).toBe('2');
+      expectClose(early.outputs[0]!.data, v2.predict(rows).data);
       writeFileSync(join(root, '2', 'preprocessing.json'), JSON.stringify(p2.json));
       await server.poll();
       const c = await infer(server.url, 'clf', rows);
       expect(c.model_version).toBe('2');
       expectClose(c.outputs[0]!.data, v2.predict(p2.scaler.transform(rows)).data);
+      expect(logs.join('\n')).toMatch(/clf: serving version 2 \(its files changed\)/);
+      // Nothing changed since: no reload.
+      const count = logs.length;
+      await server.poll();
+      expect(logs.length).toBe(count);
     } finally {
       await server.close();
     }
