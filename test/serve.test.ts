@@ -350,6 +350,24 @@ describe('nn.serve (limits, several models, versions, closing)', () => {
     }
   });
 
+  it('answers 500 when the model fails, and logs the failure', async () => {
+    const broken: nn.ServableModel = {
+      inputShape: [2],
+      outputShape: [1],
+      predictAsync: () => Promise.reject(new Error('the weights are gone')),
+    };
+    const logs: string[] = [];
+    const server = await nn.serve(broken, { port: 0, name: 'broken', log: (m) => logs.push(m) });
+    try {
+      const r = await post(`${server.url}/v1/models/broken:predict?x=1`, { instances: [[1, 2]] });
+      expect(r.status).toBe(500);
+      expect(r.json).toEqual({ error: 'the weights are gone' });
+      expect(logs).toEqual(['POST /v1/models/broken:predict answered 500: the weights are gone']);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('serves several models, a CNN with nested samples among them', async () => {
     const a = mlp(3);
     const c = cnn();

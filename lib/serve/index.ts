@@ -32,7 +32,7 @@ export interface ServeOptions {
   pollMs?: number;
   /** Loads a model folder (default nn.loadModel); any object with predictAsync and inputShape may be returned. */
   loader?: ModelLoader;
-  /** Receives the server's log lines (model versions loaded; default: none). */
+  /** Receives the server's log lines (model versions loaded, requests that failed with 500; default: none). */
   log?: (message: string) => void;
   /** @internal The cluster worker's id, sent as x-simdnn-worker. */
   workerId?: string;
@@ -143,6 +143,7 @@ export async function serve(modelOrDir: unknown, options: ServeOptions = {}): Pr
     metrics,
     bodyLimit,
     timeoutMs,
+    log,
     ...(o.workerId !== undefined ? { workerId: String(o.workerId) } : {}),
     ...(cluster ? { scrape: () => cluster.scrape() } : {}),
   });

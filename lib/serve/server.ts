@@ -17,6 +17,8 @@ export interface AppOptions {
   timeoutMs: number;
   /** Sent as x-simdnn-worker on every response when set (the cluster worker's id). */
   workerId?: string;
+  /** Receives a line for every request answered 500 (a model or server failure). */
+  log?: (message: string) => void;
   /** Answers /metrics instead of the local registry (a cluster worker: every worker's metrics, aggregated). */
   scrape?: () => Promise<string>;
 }
@@ -116,7 +118,11 @@ export function buildApp(o: AppOptions): FastifyInstance & { closing: boolean } 
       message = `Invalid request body: ${err.message}`;
     } else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) status = err.statusCode;
     if (status === 413) message = `The request body is larger than the limit of ${o.bodyLimit} bytes`;
-    if (status >= 500) request.log.error(err);
+    // The app has no logger of its own: a failure of the server or the model goes to the log option.
+    if (status === 500)
+      o.log?.(
+        `${request.method} ${request.url.split('?')[0]} answered 500: ${process.env.SIMDNN_DEBUG === '1' ? (err.stack ?? err.message) : err.message}`,
+      );
     void reply.code(status).send({ error: message });
   });
   app.setNotFoundHandler((request, reply) => {
