@@ -1,7 +1,7 @@
 // nn.serve over real HTTP on 127.0.0.1 (ephemeral ports): both protocols, dynamic batching checked row
 // by row against model.predict, the bad-request table, the binary tensor extension, version hot-swap,
-// metrics, and close() with requests in flight.
-import { mkdtempSync, rmSync } from 'node:fs';
+// metrics, close() with requests in flight, and the preprocessing.json of model folders.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -350,6 +350,24 @@ describe('nn.serve (limits, several models, versions, closing)', () => {
     }
   });
 
+  it('answers 500 when the model fails, and logs the failure', async () => {
+    const broken: nn.ServableModel = {
+      inputShape: [2],
+      outputShape: [1],
+      predictAsync: () => Promise.reject(new Error('the weights are gone')),
+    };
+    const logs: string[] = [];
+    const server = await nn.serve(broken, { port: 0, name: 'broken', log: (m) => logs.push(m) });
+    try {
+      const r = await post(`${server.url}/v1/models/broken:predict?x=1`, { instances: [[1, 2]] });
+      expect(r.status).toBe(500);
+      expect(r.json).toEqual({ error: 'the weights are gone' });
+      expect(logs).toEqual(['POST /v1/models/broken:predict answered 500: the weights are gone']);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('serves several models, a CNN with nested samples among them', async () => {
     const a = mlp(3);
     const c = cnn();
@@ -441,5 +459,176 @@ describe('nn.serve (limits, several models, versions, closing)', () => {
     await expect(nn.serve(mlp(1), { bogus: 1 } as never)).rejects.toThrow(/bogus/);
     await expect(nn.serve(42)).rejects.toThrow(/modelOrDir/);
     await expect(nn.serve(join(dir, 'missing'))).rejects.toThrow(/not a folder/);
+  });
+});
+
+describe('nn.serve (preprocessing.json of model folders)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'simdnn-serve-pre-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Raw feature rows far from standardized (means 50, spreads ~10), as a CSV would hold them. */
+  const rawRow = () => Array.from({ length: FEATURES }, (_, j) => Math.round((50 + j + rand(-10, 10)) * 100) / 100);
+
+  /** A scaler fitted on raw rows, and preprocessing.json as simdnn train writes it. */
+  function preprocessing(task: 'classification' | 'regression', target: Record<string, unknown> = {}) {
+    const scaler = new nn.data.StandardScaler().fit(Array.from({ length: 40 }, rawRow));
+    const json = {
+      format: 'simdnn-preprocessing',
+      version: 1,
+      task,
+      featureNames: Array.from({ length: FEATURES }, (_, j) => `f${j}`),
+      scaler: scaler.toJSON(),
+      target,
+      training: {},
+    };
+    return { scaler, json };
+  }
+
+  const infer = async (url: string, name: string, rows: number[][]) => {
+    const r = await post(`${url}/v2/models/${name}/infer`, {
+      inputs: [{ name: 'input', shape: [rows.length, FEATURES], datatype: 'FP32', data: rows.flat() }],
+    });
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    return r.json as { model_version: string; outputs: { data: number[] }[] };
+  };
+
+  it('standardizes raw rows with each version folder’s own preprocessing.json, and leaves model objects alone', async () => {
+    const root = join(dir, 'clf');
+    const v1 = mlp(7);
+    const v2 = mlp(8);
+    const p1 = preprocessing('classification', { classNames: ['a', 'b', 'c'] });
+    const p2 = preprocessing('classification');
+    await v1.save(join(root, '1'));
+    writeFileSync(join(root, '1', 'preprocessing.json'), JSON.stringify(p1.json));
+    const logs: string[] = [];
+    const server = await nn.serve({ clf: root, plain: v1 }, { port: 0, pollMs: 0, log: (m) => logs.push(m) });
+    try {
+      const rows = [rawRow(), rawRow(), rawRow()];
+      const want1 = v1.predict(p1.scaler.transform(rows)).data;
+      const a = await infer(server.url, 'clf', rows);
+      expect(a.model_version).toBe('1');
+      expectClose(a.outputs[0]!.data, want1);
+      // The TF Serving endpoint too, and the answer differs from the model run on the raw rows.
+      const b = await post(`${server.url}/v1/models/clf:predict`, { instances: rows });
+      expectClose((b.json.predictions as number[][]).flat(), want1);
+      const raw = v1.predict(rows).data;
+      expect(Math.max(...want1.map((w, i) => Math.abs(w - raw[i]!)))).toBeGreaterThan(1e-3);
+      // A model object is served as it is.
+      expectClose((await infer(server.url, 'plain', rows)).outputs[0]!.data, raw);
+      expect(logs.join('\n')).toMatch(/clf: version 1 standardizes its inputs with .*1[/\\]preprocessing\.json/);
+
+      // Version 2 comes with its own statistics, and they replace version 1's. Picked up before its
+      // preprocessing.json was written (simdnn train writes it after the model), it is loaded again with it.
+      await v2.save(join(root, '2'));
+      await server.poll();
+      const early = await infer(server.url, 'clf', rows);
+      expect(early.model_version).toBe('2');
+      expectClose(early.outputs[0]!.data, v2.predict(rows).data);
+      writeFileSync(join(root, '2', 'preprocessing.json'), JSON.stringify(p2.json));
+      await server.poll();
+      const c = await infer(server.url, 'clf', rows);
+      expect(c.model_version).toBe('2');
+      expectClose(c.outputs[0]!.data, v2.predict(p2.scaler.transform(rows)).data);
+      expect(logs.join('\n')).toMatch(/clf: serving version 2 \(its files changed\)/);
+      // Nothing changed since: no reload.
+      const count = logs.length;
+      await server.poll();
+      expect(logs.length).toBe(count);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('maps a regression model’s outputs back to the target’s units (output * std + mean), as simdnn predict does', async () => {
+    const folder = join(dir, 'reg');
+    const m = nn.sequential([
+      nn.layers.dense({ units: 8, inputDim: FEATURES, activation: 'tanh' }),
+      nn.layers.dense({ units: 1 }),
+    ]);
+    m.build(FEATURES, 9);
+    await m.save(folder);
+    const p = preprocessing('regression', { name: 'y', mean: 120.5, std: 7.25 });
+    writeFileSync(join(folder, 'preprocessing.json'), JSON.stringify(p.json));
+    const server = await nn.serve(folder, { port: 0 });
+    try {
+      const rows = [rawRow(), rawRow()];
+      const out = m.predict(p.scaler.transform(rows)).data;
+      const want = Array.from(out, (v) => v * 7.25 + 120.5);
+      const r = await post(`${server.url}/v1/models/reg:predict`, { instances: rows });
+      expect(r.status).toBe(200);
+      const got = (r.json.predictions as number[][]).flat();
+      got.forEach((g, i) => expect(Math.abs(g - want[i]!)).toBeLessThan(1e-4));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('applies the preprocessing.json of a quantized model folder', async () => {
+    const folder = join(dir, 'int8');
+    const m = mlp(10);
+    m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    const p = preprocessing('classification');
+    const calibration = p.scaler.transform(Array.from({ length: 64 }, rawRow));
+    const q = await m.quantize({ calibration });
+    await q.save(folder);
+    writeFileSync(join(folder, 'preprocessing.json'), JSON.stringify(p.json));
+    const server = await nn.serve(folder, { port: 0 });
+    try {
+      const rows = [rawRow(), rawRow(), rawRow(), rawRow()];
+      const a = await infer(server.url, 'int8', rows);
+      expectClose(a.outputs[0]!.data, q.predict(p.scaler.transform(rows)).data);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a preprocessing.json that does not fit the model, naming the file', async () => {
+    const folder = join(dir, 'misfit');
+    await mlp(11).save(folder);
+    const p = preprocessing('classification');
+    writeFileSync(
+      join(folder, 'preprocessing.json'),
+      JSON.stringify({ ...p.json, scaler: { ...p.json.scaler, mean: [0, 0, 0], std: [1, 1, 1] } }),
+    );
+    await expect(nn.serve(folder, { port: 0 })).rejects.toThrow(
+      /misfit[/\\]preprocessing\.json does not fit the model, whose samples have shape \[7\] \(7 features\).*3 feature columns/,
+    );
+    writeFileSync(join(folder, 'preprocessing.json'), '{"format": "something else"}');
+    await expect(nn.serve(folder, { port: 0 })).rejects.toThrow(/preprocessing\.json is not a preprocessing file/);
+  });
+});
+
+describe('nn.serve (/metrics of a cluster worker)', () => {
+  it('answers 503 with a JSON error when the aggregated metrics cannot be gathered', async () => {
+    let fail = true;
+    const used: unknown[] = [];
+    const server = await nn.serve(mlp(12), {
+      port: 0,
+      clusterMetrics: {
+        use: (registry) => used.push(registry),
+        scrape: () =>
+          fail
+            ? Promise.reject(new Error('the primary process did not answer within 8000 ms'))
+            : Promise.resolve('simdnn_requests_total 42\n'),
+      },
+    });
+    try {
+      expect(used).toHaveLength(1);
+      const r = await fetch(`${server.url}/metrics`);
+      expect(r.status).toBe(503);
+      expect(await r.json()).toEqual({
+        error: 'Cannot gather the metrics of every worker: the primary process did not answer within 8000 ms',
+      });
+      fail = false;
+      const ok = await fetch(`${server.url}/metrics`);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await ok.text()).toBe('simdnn_requests_total 42\n');
+    } finally {
+      await server.close();
+    }
   });
 });

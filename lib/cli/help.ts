@@ -131,7 +131,9 @@ Inference Protocol (KServe v2: POST /v2/models/NAME/infer, JSON or binary tensor
 endpoints (/v2/health/live, /v2/health/ready) and Prometheus metrics (/metrics). Concurrent requests
 are batched into one predict call. DIR is a folder written by model.save or simdnn train --out, or
 TF Serving's versioned layout (DIR/1/, DIR/2/, ...): the highest version is served, and a new version
-folder is picked up without a restart. SIGTERM: stop taking requests, answer those in flight, exit 0.
+folder is picked up without a restart. A folder's preprocessing.json (from simdnn train) is applied as
+simdnn predict applies it: clients send raw feature rows. SIGTERM: stop taking requests, answer those in
+flight, exit 0.
 
 Options:
   --model DIR | NAME=DIR  A model folder (repeat for several models; NAME defaults to the folder name)
@@ -143,7 +145,8 @@ Options:
   --body-limit BYTES      Largest request body (default 16777216); larger ones get 413
   --timeout-ms MS         Requests not answered in time get 504 (default 30000)
   --poll-ms MS            How often version folders are checked (default 1000; 0: never)
-  --workers N             Processes sharing the port (node:cluster), each with its own model copy
+  --workers N             Processes sharing the port (node:cluster), each with its own model copy;
+                          /metrics answers the sum over all of them
   -h, --help              Show this help
 
 Examples:

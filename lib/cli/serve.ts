@@ -1,9 +1,10 @@
 /**
  * `simdnn serve`: serves saved models over HTTP (TF Serving REST and the Open Inference Protocol).
- * With --workers N, N processes share the port (node:cluster), each with its own copy of the models.
+ * With --workers N, N processes share the port (node:cluster), each with its own copy of the models, and
+ * /metrics answers the sum over all of them (../serve/cluster.ts).
  * SIGTERM or SIGINT: stop taking requests, answer those in flight, exit 0.
  */
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { expectedMessage } from '../errors.js';
 import { Flags, UsageError, parse } from './args.js';
@@ -70,13 +71,22 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const workers = f.integer('workers', 1, { min: 1, max: 256 });
 
   if (workers > 1 && cluster.isPrimary) return primary(workers);
+  // First thing in a worker, so that the primary's requests for its metrics never go unanswered.
+  const clusterMetrics = cluster.isWorker ? new (await import('../serve/cluster.js')).WorkerMetrics() : undefined;
   const { serve } = await import('../serve/index.js');
   const workerId = cluster.isWorker ? String(cluster.worker!.id) : undefined;
-  const server = await serve(models, {
-    ...options,
-    log: (m) => process.stderr.write(`simdnn serve: ${m}\n`),
-    ...(workerId !== undefined ? { workerId } : {}),
-  });
+  let server: Awaited<ReturnType<typeof serve>>;
+  try {
+    server = await serve(models, {
+      ...options,
+      log: (m) => process.stderr.write(`simdnn serve: ${m}\n`),
+      ...(workerId !== undefined ? { workerId, clusterMetrics } : {}),
+    });
+  } catch (err) {
+    // The IPC channel would keep a worker that cannot serve alive: let it exit with the error.
+    if (cluster.isWorker) setImmediate(() => cluster.worker!.isConnected() && cluster.worker!.disconnect());
+    throw err;
+  }
   const names = server.models.join(', ');
   if (!cluster.isWorker || cluster.worker!.id === 1)
     process.stdout.write(
@@ -98,31 +108,65 @@ export async function serveCommand(argv: string[]): Promise<void> {
   if (cluster.isWorker && cluster.worker!.isConnected()) cluster.worker!.disconnect();
 }
 
-/** Forks the workers, restarts one that dies unexpectedly, and on SIGTERM waits for all to finish. */
+/**
+ * Forks the workers and restarts one that dies unexpectedly; on SIGTERM waits for all to finish. A worker
+ * that exits before it listens (a model that does not load, a port in use) stops the server while none has
+ * listened yet; later, its replacement is started after a delay that doubles with every such failure.
+ */
 async function primary(n: number): Promise<void> {
+  (await import('../serve/cluster.js')).answerWorkerScrapes();
   let stopping = false;
-  const fork = () => cluster.fork();
-  for (let i = 0; i < n; i++) fork();
-  cluster.on('exit', (worker, code, signal) => {
-    if (stopping) return;
-    process.stderr.write(`simdnn serve: worker ${worker.id} exited (${signal ?? code}); starting another\n`);
-    fork();
-  });
-  await new Promise<void>((resolve) => {
-    const stop = () => {
+  let everListened = false;
+  let failures = 0;
+  const listened = new Set<number>();
+  const restarts = new Set<NodeJS.Timeout>();
+  let stop!: (error?: Error) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    stop = (error?: Error) => {
       if (stopping) return;
       stopping = true;
-      const alive = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+      for (const t of restarts) clearTimeout(t);
+      const finish = () => (error ? reject(error) : resolve());
+      const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
       let left = alive.length;
-      if (left === 0) resolve();
+      if (left === 0) finish();
       for (const w of alive) {
         w.once('exit', () => {
-          if (--left === 0) resolve();
+          if (--left === 0) finish();
         });
         w.process.kill('SIGTERM');
       }
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
   });
+  const fork = () => cluster.fork().on('error', (e: Error) => process.stderr.write(`simdnn serve: ${e.message}\n`));
+  cluster.on('listening', (worker) => {
+    listened.add(worker.id);
+    everListened = true;
+    failures = 0;
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    const how = signal ?? `code ${code}`;
+    if (!listened.has(worker.id)) {
+      if (!everListened) {
+        stop(new Error(`worker ${worker.id} exited (${how}) before it could serve; stopping`));
+        return;
+      }
+      failures++;
+    }
+    listened.delete(worker.id);
+    const delay = failures === 0 ? 0 : Math.min(30_000, 500 * 2 ** (failures - 1));
+    process.stderr.write(
+      `simdnn serve: worker ${worker.id} exited (${how}); starting another${delay ? ` in ${delay} ms` : ''}\n`,
+    );
+    const t = setTimeout(() => {
+      restarts.delete(t);
+      if (!stopping) fork();
+    }, delay);
+    restarts.add(t);
+  });
+  for (let i = 0; i < n; i++) fork();
+  process.once('SIGTERM', () => stop());
+  process.once('SIGINT', () => stop());
+  await done;
 }

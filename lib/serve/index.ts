@@ -2,6 +2,7 @@
  * nn.serve(modelOrDir, options): an HTTP server for one or several models, speaking TF Serving's REST
  * API and the Open Inference Protocol, with dynamic batching. Resolves once it listens.
  */
+import type { Registry } from 'prom-client';
 import { expectedMessage, typeError } from '../errors.js';
 import { checkInteger, checkKnownKeys, checkNumber, checkOptions, checkString } from '../validate.js';
 import { ServerMetrics } from './metrics.js';
@@ -31,10 +32,12 @@ export interface ServeOptions {
   pollMs?: number;
   /** Loads a model folder (default nn.loadModel); any object with predictAsync and inputShape may be returned. */
   loader?: ModelLoader;
-  /** Receives the server's log lines (model versions loaded; default: none). */
+  /** Receives the server's log lines (model versions loaded, requests that failed with 500; default: none). */
   log?: (message: string) => void;
   /** @internal The cluster worker's id, sent as x-simdnn-worker. */
   workerId?: string;
+  /** @internal A cluster worker's link to the primary: /metrics answers every worker's metrics, aggregated. */
+  clusterMetrics?: { use(registry: Registry): void; scrape(): Promise<string> };
 }
 
 export interface ModelServer {
@@ -79,7 +82,20 @@ export async function serve(modelOrDir: unknown, options: ServeOptions = {}): Pr
   const o = checkOptions(options, 'options');
   checkKnownKeys(
     o,
-    ['name', 'port', 'host', 'maxBatch', 'maxDelayMs', 'bodyLimit', 'timeoutMs', 'pollMs', 'loader', 'log', 'workerId'],
+    [
+      'name',
+      'port',
+      'host',
+      'maxBatch',
+      'maxDelayMs',
+      'bodyLimit',
+      'timeoutMs',
+      'pollMs',
+      'loader',
+      'log',
+      'workerId',
+      'clusterMetrics',
+    ],
     'serve options',
   );
   const name = o.name === undefined ? undefined : checkString(o.name, 'options.name');
@@ -101,6 +117,7 @@ export async function serve(modelOrDir: unknown, options: ServeOptions = {}): Pr
   if (o.loader !== undefined && typeof o.loader !== 'function')
     throw typeError('a function', 'options.loader', o.loader);
   if (o.log !== undefined && typeof o.log !== 'function') throw typeError('a function', 'options.log', o.log);
+  const cluster = o.clusterMetrics as ServeOptions['clusterMetrics'];
   const loader = (o.loader as ModelLoader | undefined) ?? defaultLoader;
   const log = (o.log as ((m: string) => void) | undefined) ?? (() => {});
   for (const n of sources(modelOrDir, name).keys())
@@ -111,6 +128,7 @@ export async function serve(modelOrDir: unknown, options: ServeOptions = {}): Pr
 
   const metrics = new ServerMetrics();
   const models = new Map<string, ModelEntry>();
+  metrics.versions = () => [...models.values()].map((e) => [e.name, e.current.version] as [string, number]);
   for (const [n, source] of sources(modelOrDir, name)) {
     const observer = {
       batch: (rows: number, seconds: number) => {
@@ -125,8 +143,11 @@ export async function serve(modelOrDir: unknown, options: ServeOptions = {}): Pr
     metrics,
     bodyLimit,
     timeoutMs,
+    log,
     ...(o.workerId !== undefined ? { workerId: String(o.workerId) } : {}),
+    ...(cluster ? { scrape: () => cluster.scrape() } : {}),
   });
+  cluster?.use(metrics.registry);
   await app.listen({ port, host });
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;

@@ -1,4 +1,8 @@
-/** The server's Prometheus metrics (one registry per server, so that servers in one process stay apart). */
+/**
+ * The server's Prometheus metrics (one registry per server, so that servers in one process stay apart).
+ * Under `--workers N` the registries of all workers are summed by prom-client's AggregatorRegistry
+ * (./cluster.ts); each metric's `aggregator` says how (default: sum).
+ */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class ServerMetrics {
@@ -36,11 +40,18 @@ export class ServerMetrics {
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
     registers: [this.registry],
   });
+  /** The served version of each model, read at every scrape. */
+  versions: () => Iterable<[model: string, version: number]> = () => [];
   readonly version = new Gauge({
     name: 'simdnn_model_version',
-    help: 'The version served, by model',
+    help: 'The version served, by model (with several workers: the lowest any of them serves)',
     labelNames: ['model'] as const,
     registers: [this.registry],
+    // A version is not a count: summing it over workers would be meaningless.
+    aggregator: 'min',
+    collect: () => {
+      for (const [model, version] of this.versions()) this.version.set({ model }, version);
+    },
   });
 
   constructor() {

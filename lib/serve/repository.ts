@@ -3,11 +3,14 @@
  * a saved model (model.json, version 1) or TF Serving's versioned layout (DIR/1/, DIR/2/, ...), where
  * the highest version that loads is served and the folder is polled for new versions: a new highest
  * version is loaded and served from the next batch on (batches already running finish on the old one).
+ * A (version) folder with a preprocessing.json has it applied to its rows (./preprocess.ts); a model
+ * object is served as it is.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { loadModel } from '../io/load.js';
 import { Batcher, type BatchObserver } from './batcher.js';
+import { PREPROCESSING_FILE, readRowTransform } from './preprocess.js';
 import { Servable, isServable, type ServableModel } from './servable.js';
 
 /** Loads the model in a folder (default: nn.loadModel). */
@@ -29,12 +32,21 @@ function versionsIn(dir: string): number[] {
     .sort((a, b) => b - a);
 }
 
+/** The modification times of the files a version is loaded from: it changed on disk when this does. */
+function stampOf(dir: string): string {
+  return ['model.json', 'weights.bin', PREPROCESSING_FILE]
+    .map((f) => statSync(join(dir, f), { throwIfNoEntry: false })?.mtimeMs ?? '-')
+    .join(',');
+}
+
 export class ModelEntry {
   current!: Servable;
   readonly batcher: Batcher;
   private loading = false;
-  /** The last version that failed to load (not retried until it changes on disk). */
-  private failed = new Map<number, number>();
+  /** The files' stamp of each version that failed to load (not retried until it changes on disk). */
+  private failed = new Map<number, string>();
+  /** The files' stamp of the version served, read before it loaded. */
+  private currentStamp = '';
 
   private constructor(
     readonly name: string,
@@ -80,7 +92,9 @@ export class ModelEntry {
       let lastError: unknown;
       for (const v of versions) {
         try {
+          const stamp = stampOf(join(dir, String(v)));
           e.current = await e.load(join(dir, String(v)), v);
+          e.currentStamp = stamp;
           break;
         } catch (err) {
           lastError = err;
@@ -101,25 +115,35 @@ export class ModelEntry {
     const model = await this.loader(dir);
     if (!isServable(model))
       throw new TypeError(`The loader returned no servable model (predictAsync and inputShape) for ${dir}`);
-    return new Servable(model, version, dir);
+    const plain = new Servable(model, version, dir);
+    const transform = await readRowTransform(dir, plain.inputShape);
+    if (!transform) return plain;
+    this.log(`model ${this.name}: version ${version} standardizes its inputs with ${transform.file}`);
+    return new Servable(model, version, dir, transform);
   }
 
-  /** Looks for a new highest version on disk and serves it once it loads. */
+  /**
+   * Looks for a new highest version on disk and serves it once it loads. The version served is loaded
+   * again when its files change: a folder written file by file (simdnn train writes preprocessing.json
+   * after the model) may have been picked up before it was complete.
+   */
   async poll(): Promise<void> {
     if (!this.versioned || this.loading || this.dir === undefined) return;
     const best = versionsIn(this.dir)[0];
-    if (best === undefined || best === this.current.version) return;
+    if (best === undefined) return;
     const path = join(this.dir, String(best));
-    const stamp = Math.max(
-      ...['model.json', 'weights.bin'].map((f) => statSync(join(path, f), { throwIfNoEntry: false })?.mtimeMs ?? 0),
-    );
+    const stamp = stampOf(path);
+    if (best === this.current.version && stamp === this.currentStamp) return;
     if (this.failed.get(best) === stamp) return;
     this.loading = true;
     try {
       const next = await this.load(path, best);
       const before = this.current.version;
       this.current = next;
-      this.log(`model ${this.name}: serving version ${best} (was ${before})`);
+      this.currentStamp = stamp;
+      this.log(
+        `model ${this.name}: serving version ${best} (${before === best ? 'its files changed' : `was ${before}`})`,
+      );
     } catch (err) {
       this.failed.set(best, stamp);
       this.log(

@@ -6,6 +6,7 @@
  */
 import { describe, expectedMessage } from '../errors.js';
 import { Tensor } from '../tensor.js';
+import type { RowTransform } from './preprocess.js';
 
 /** A model object the server can call. */
 export interface ServableModel {
@@ -34,6 +35,8 @@ export class Servable {
     readonly model: ServableModel,
     readonly version: number,
     where: string,
+    /** The folder's preprocessing.json, applied to every row in and out (folders only). */
+    readonly transform?: RowTransform,
   ) {
     const shape = model.inputShape;
     if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && (d as number) > 0))
@@ -48,8 +51,10 @@ export class Servable {
 
   /** The outputs of `rows` samples stored flat in `x` (n * inputSize values): n * outputSize values. */
   async predictRows(x: Float32Array, rows: number): Promise<Float32Array> {
-    const r = await this.model.predictAsync(new Tensor(x, [rows, ...this.inputShape]));
-    const data = r instanceof Float32Array ? r : r.data;
+    const input = this.transform ? this.transform.inputs(x, rows) : x;
+    const r = await this.model.predictAsync(new Tensor(input, [rows, ...this.inputShape]));
+    const raw = r instanceof Float32Array ? r : r.data;
+    const data = this.transform && raw instanceof Float32Array ? this.transform.outputs(raw) : raw;
     if (!(data instanceof Float32Array) || data.length % rows !== 0 || data.length === 0)
       throw new Error(`The model returned ${describe(data)} for ${rows} rows`);
     const per = data.length / rows;

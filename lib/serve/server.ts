@@ -1,7 +1,8 @@
 /**
  * The HTTP side: a fastify app with TF Serving's REST API (/v1), the Open Inference Protocol (/v2,
- * including the binary tensor extension) and /metrics. Bodies are validated with JSON schemas, then
- * their tensors are read against the model's input shape; every mistake is a 4xx with {"error": "..."}.
+ * including the binary tensor extension) and /metrics (under --workers, every worker's, aggregated).
+ * Bodies are validated with JSON schemas, then their tensors are read against the model's input shape;
+ * every mistake is a 4xx with {"error": "..."}.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ServerMetrics } from './metrics.js';
@@ -16,6 +17,10 @@ export interface AppOptions {
   timeoutMs: number;
   /** Sent as x-simdnn-worker on every response when set (the cluster worker's id). */
   workerId?: string;
+  /** Receives a line for every request answered 500 (a model or server failure). */
+  log?: (message: string) => void;
+  /** Answers /metrics instead of the local registry (a cluster worker: every worker's metrics, aggregated). */
+  scrape?: () => Promise<string>;
 }
 
 const INPUT = 'input';
@@ -113,7 +118,11 @@ export function buildApp(o: AppOptions): FastifyInstance & { closing: boolean } 
       message = `Invalid request body: ${err.message}`;
     } else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) status = err.statusCode;
     if (status === 413) message = `The request body is larger than the limit of ${o.bodyLimit} bytes`;
-    if (status >= 500) request.log.error(err);
+    // The app has no logger of its own: a failure of the server or the model goes to the log option.
+    if (status === 500)
+      o.log?.(
+        `${request.method} ${request.url.split('?')[0]} answered 500: ${process.env.SIMDNN_DEBUG === '1' ? (err.stack ?? err.message) : err.message}`,
+      );
     void reply.code(status).send({ error: message });
   });
   app.setNotFoundHandler((request, reply) => {
@@ -422,8 +431,14 @@ export function buildApp(o: AppOptions): FastifyInstance & { closing: boolean } 
   route('POST', '/v2/models/:name/versions/:version/infer', modelInfer, v2Schema);
 
   route('GET', '/metrics', async (_request, reply) => {
-    for (const e of o.models.values()) o.metrics.version.set({ model: e.name }, e.current.version);
-    return reply.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
+    if (!o.scrape) return reply.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
+    let text: string;
+    try {
+      text = await o.scrape();
+    } catch (err) {
+      return reply.code(503).send({ error: `Cannot gather the metrics of every worker: ${(err as Error).message}` });
+    }
+    return reply.type(o.metrics.registry.contentType).send(text);
   });
   return app;
 }
