@@ -179,6 +179,11 @@ describe('parseLayers', () => {
         'Expected a kernel (5) no longer than its input (add "same" to pad) for --layers token 2 "conv1d2x5", but received an input of [4, 1] from "reshape4x1"',
       ],
       [
+        'reshape4x1,conv1d2x2x2,flatten',
+        iris,
+        'Expected one kernel size for conv1d (conv1dFxK) for --layers (token 2 of 3), but received "conv1d2x2x2"',
+      ],
+      [
         'reshape4x1,pool1d5,flatten',
         iris,
         'Expected a pool (5) no longer than its input for --layers token 2 "pool1d5", but received an input of [4, 1] from "reshape4x1"',

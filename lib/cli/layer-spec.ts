@@ -129,55 +129,37 @@ function parseToken(token: string, fail: (what: string) => never): LayerItem | u
   if (t === 'none') return undefined;
   if ((m = /^(?:dense)?(\d+)([a-z]*)$/.exec(t)))
     return { kind: 'dense', units: size(m[1], 0, 'a number of units', fail), activation: activationName(m[2]!, fail) };
-  if ((m = /^conv(\d+)x(\d+)(?:x(\d+))?(?:s(\d+))?(?:d(\d+))?(same|valid)?([a-z]*)$/.exec(t))) {
-    const k = size(m[2], 0, 'a kernel size', fail);
-    const strides = size(m[4], 1, 'a stride', fail);
-    const dilationRate = size(m[5], 1, 'a dilation', fail);
+  // conv2d: convFxK[xK2]…, conv1d: conv1dFxK… (no second kernel size).
+  if ((m = /^conv(1d)?(\d+)x(\d+)(?:x(\d+))?(?:s(\d+))?(?:d(\d+))?(same|valid)?([a-z]*)$/.exec(t))) {
+    const oneD = m[1] !== undefined;
+    if (oneD && m[4] !== undefined) fail('one kernel size for conv1d (conv1dFxK)');
+    const k = size(m[3], 0, 'a kernel size', fail);
+    const strides = size(m[5], 1, 'a stride', fail);
+    const dilationRate = size(m[6], 1, 'a dilation', fail);
     if (strides > 1 && dilationRate > 1) fail('a stride or a dilation, not both above 1 (as in Keras)');
-    return {
-      kind: 'conv2d',
-      filters: size(m[1], 0, 'a number of filters', fail),
-      kernelSize: [k, size(m[3], k, 'a kernel width', fail)],
+    const common = {
+      filters: size(m[2], 0, 'a number of filters', fail),
       strides,
       dilationRate,
-      padding: m[6] === 'same' ? 'same' : 'valid',
-      activation: activationName(m[7]!, fail),
+      padding: m[7] === 'same' ? ('same' as const) : ('valid' as const),
+      activation: activationName(m[8]!, fail),
     };
+    return oneD
+      ? { kind: 'conv1d', kernelSize: k, ...common }
+      : { kind: 'conv2d', kernelSize: [k, size(m[4], k, 'a kernel width', fail)], ...common };
   }
-  if ((m = /^conv1d(\d+)x(\d+)(?:s(\d+))?(?:d(\d+))?(same|valid)?([a-z]*)$/.exec(t))) {
-    const strides = size(m[3], 1, 'a stride', fail);
-    const dilationRate = size(m[4], 1, 'a dilation', fail);
-    if (strides > 1 && dilationRate > 1) fail('a stride or a dilation, not both above 1 (as in Keras)');
+  if ((m = /^(max|avg)?pool(1d)?(\d+)(?:s(\d+))?(same|valid)?$/.exec(t))) {
+    const poolSize = size(m[3], 0, 'a pool size', fail);
+    const average = m[1] === 'avg';
     return {
-      kind: 'conv1d',
-      filters: size(m[1], 0, 'a number of filters', fail),
-      kernelSize: size(m[2], 0, 'a kernel size', fail),
-      strides,
-      dilationRate,
-      padding: m[5] === 'same' ? 'same' : 'valid',
-      activation: activationName(m[6]!, fail),
-    };
-  }
-  if ((m = /^(max|avg)?pool1d(\d+)(?:s(\d+))?(same|valid)?$/.exec(t))) {
-    const poolSize = size(m[2], 0, 'a pool size', fail);
-    return {
-      kind: m[1] === 'avg' ? 'averagePooling1d' : 'maxPooling1d',
+      kind: m[2] ? (average ? 'averagePooling1d' : 'maxPooling1d') : average ? 'averagePooling2d' : 'maxPooling2d',
       poolSize,
-      strides: size(m[3], poolSize, 'a stride', fail),
-      padding: m[4] === 'same' ? 'same' : 'valid',
+      strides: size(m[4], poolSize, 'a stride', fail),
+      padding: m[5] === 'same' ? 'same' : 'valid',
     };
   }
   if ((m = /^reshape(\d+(?:x\d+)*)$/.exec(t)))
     return { kind: 'reshape', targetShape: m[1]!.split('x').map((d) => size(d, 0, 'sizes', fail)) };
-  if ((m = /^(max|avg)?pool(\d+)(?:s(\d+))?(same|valid)?$/.exec(t))) {
-    const poolSize = size(m[2], 0, 'a pool size', fail);
-    return {
-      kind: m[1] === 'avg' ? 'averagePooling2d' : 'maxPooling2d',
-      poolSize,
-      strides: size(m[3], poolSize, 'a stride', fail),
-      padding: m[4] === 'same' ? 'same' : 'valid',
-    };
-  }
   if ((m = /^dropout(\d*\.?\d+)$/.exec(t))) {
     const rate = Number(m[1]);
     if (!(rate >= 0 && rate < 1)) fail('a dropout rate from 0 to 1 (exclusive), such as dropout0.25');

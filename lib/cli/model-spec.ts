@@ -76,23 +76,10 @@ function layerOf(item: LayerItem, spec: ModelSpec, reg: Regularizer | undefined,
         ...kernelRegularizer,
       });
     }
-    case 'conv2d': {
-      const activation = item.activation ?? spec.activation;
-      return layers.conv2d({
-        filters: item.filters,
-        kernelSize: item.kernelSize,
-        strides: item.strides,
-        dilationRate: item.dilationRate,
-        padding: item.padding,
-        activation,
-        kernelInitializer: initializerFor(activation),
-        ...input,
-        ...kernelRegularizer,
-      });
-    }
+    case 'conv2d':
     case 'conv1d': {
       const activation = item.activation ?? spec.activation;
-      return layers.conv1d({
+      return layers[item.kind]({
         filters: item.filters,
         kernelSize: item.kernelSize,
         strides: item.strides,

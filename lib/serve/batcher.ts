@@ -3,6 +3,10 @@
  * `maxBatch` rows. A batch starts when `maxBatch` rows are waiting, or `maxDelayMs` after the oldest
  * waiting row arrived (0: on the next turn of the event loop), and never while the previous batch is
  * still running (rows that arrive meanwhile go into the next one, which starts as soon as it ends).
+ * Once a wait of maxDelayMs brought no other request, requests are alone: the next one that finds no
+ * batch running, none waiting and no other request on its way (the server counts those whose bodies are
+ * being received or read: `arriving`) starts at once, until a request comes while others are in the
+ * server. So requests one at a time do not pay maxDelayMs each, and concurrent ones still share batches.
  * A request larger than `maxBatch` is split over several batches. Every request gets exactly its own
  * rows back, in order.
  */
@@ -36,6 +40,10 @@ export class Batcher {
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private buffer: Float32Array | undefined;
   private bufferSize = 0;
+  /** How many requests the server is receiving or reading that may still come to this batcher. */
+  arriving: () => number = () => 0;
+  /** The last wait of maxDelayMs brought no other request, and none has come concurrently since. */
+  private alone = false;
 
   constructor(
     readonly maxBatch: number,
@@ -67,6 +75,7 @@ export class Batcher {
     const result = new Promise<Float32Array>((resolve, reject) => {
       job = { model, x, rows, next: 0, pending: rows, settled: false, resolve, reject };
     });
+    if (this.running || this.queue.length > 0 || this.arriving() > 0) this.alone = false;
     this.queue.push(job);
     this.queuedRows += rows;
     this.schedule();
@@ -85,9 +94,17 @@ export class Batcher {
     };
   }
 
+  /** Starts a batch now if rows wait and no other request is on its way (called when one stops arriving). */
+  wake(): void {
+    if (this.alone && !this.running && this.queue.length > 0 && this.arriving() === 0) {
+      this.clearTimer();
+      void this.runBatch();
+    }
+  }
+
   private schedule(): void {
     if (this.running || this.queue.length === 0) return;
-    if (this.queuedRows >= this.maxBatch) {
+    if (this.queuedRows >= this.maxBatch || (this.alone && this.arriving() === 0)) {
       this.clearTimer();
       void this.runBatch();
       return;
@@ -95,6 +112,7 @@ export class Batcher {
     if (this.timer !== undefined) return;
     const fire = () => {
       this.timer = undefined;
+      if (this.queue.length === 1 && this.arriving() === 0) this.alone = true;
       if (!this.running) void this.runBatch();
     };
     this.timer = this.maxDelayMs > 0 ? setTimeout(fire, this.maxDelayMs) : setImmediate(fire);

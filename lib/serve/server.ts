@@ -128,6 +128,26 @@ export function buildApp(o: AppOptions): FastifyInstance & { closing: boolean } 
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: `No route ${request.method} ${request.url.split('?')[0]}` });
   });
+  // Inference requests received but not yet queued (their bodies are being read, parsed and checked): a batch
+  // waits for them (at most maxDelayMs), and starts at once when there are none.
+  const arriving = new WeakSet<FastifyRequest>();
+  let arrivingCount = 0;
+  const batchers = () => [...o.models.values()].map((e) => e.batcher);
+  for (const b of batchers()) b.arriving = () => arrivingCount;
+  /** The request is no longer on its way; `queued`: its rows were just submitted (its batcher looks itself). */
+  const arrived = (request: FastifyRequest, queued: boolean) => {
+    if (!arriving.delete(request)) return;
+    arrivingCount--;
+    if (!queued) for (const b of batchers()) b.wake();
+  };
+  app.addHook('onRequest', async (request) => {
+    if (request.method === 'POST' && /(?::predict|\/infer)(?:\?|$)/.test(request.url)) {
+      arriving.add(request);
+      arrivingCount++;
+    }
+  });
+  app.addHook('onResponse', async (request) => arrived(request, false));
+  app.addHook('onRequestAbort', async (request) => arrived(request, false));
   app.addHook('onSend', async (_request, reply, payload) => {
     if (o.workerId !== undefined) void reply.header('x-simdnn-worker', o.workerId);
     // While closing, every answered connection is closed, so that close() does not wait for keep-alive ones.
@@ -177,7 +197,14 @@ export function buildApp(o: AppOptions): FastifyInstance & { closing: boolean } 
   };
 
   /** Runs `rows` samples through the batcher, within the request timeout. */
-  const infer = async (e: ModelEntry, m: Servable, x: Float32Array, rows: number): Promise<Float32Array> => {
+  const infer = async (
+    request: FastifyRequest,
+    e: ModelEntry,
+    m: Servable,
+    x: Float32Array,
+    rows: number,
+  ): Promise<Float32Array> => {
+    arrived(request, true);
     const job = e.batcher.submit(m, x, rows);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -278,7 +305,7 @@ export function buildApp(o: AppOptions): FastifyInstance & { closing: boolean } 
       }
       const x = readSamples(list, m.inputShape, m.inputSize, where);
       const rows = x.length / m.inputSize;
-      const out = await infer(e, m, x, rows);
+      const out = await infer(request, e, m, x, rows);
       const data = outputRows(out, rows, m.outputShape ?? [out.length / rows]);
       return columnar ? { outputs: data } : { predictions: data };
     } finally {
@@ -406,7 +433,7 @@ export function buildApp(o: AppOptions): FastifyInstance & { closing: boolean } 
         );
       if (out.parameters?.binary_data !== undefined) binaryOut = out.parameters.binary_data === true;
     }
-    const y = await infer(e, m, x, rows);
+    const y = await infer(request, e, m, x, rows);
     const outShape = [rows, ...(m.outputShape ?? [y.length / rows])];
     const head: Record<string, unknown> = {
       model_name: e.name,
