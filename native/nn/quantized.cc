@@ -30,6 +30,23 @@ inline void copy_overrun(uint8_t* dst, const uint8_t* src, size_t n) {
   for (size_t i = 0; i < n; i += 16) std::memcpy(dst + i, src + i, 16);
 }
 
+// Patches of `count` consecutive pixels of one output row whose every kernel
+// row lies inside the input, without dilation across: kernel row a of pixel t
+// is the run of `run` bytes at src[a] + t * step, copied in CH 16-byte chunks.
+template <size_t CH>
+void gather_runs(const uint8_t* const* src, size_t k_h, size_t run, size_t step, size_t count, size_t kp, uint8_t* d) {
+  for (size_t t = 0; t < count; ++t, d += kp) {
+    const size_t off = t * step;
+    uint8_t* o = d;
+    for (size_t a = 0; a < k_h; ++a, o += run) {
+      if constexpr (CH == 0)
+        copy_overrun(o, src[a] + off, run);
+      else
+        for (size_t c = 0; c < CH; ++c) std::memcpy(o + 16 * c, src[a] + off + 16 * c, 16);
+    }
+  }
+}
+
 // Rows [p0, p0 + n) of the u8 patch matrix (row stride kp) of x; padded cells
 // hold the zero point. A kernel row without dilation inside the input is one
 // run of k_w * in_c bytes, copied in 16-byte chunks: the writes go left to
@@ -37,35 +54,70 @@ inline void copy_overrun(uint8_t* dst, const uint8_t* src, size_t n) {
 // next row, or lands in the row's padding [k, kp) (zero weights) or the
 // buffer's slack; x must be readable 15 bytes past each sample (kInt8ASlack).
 void gather_u8(const WindowGeometry& g, const uint8_t* x, size_t p0, size_t n, size_t kp, uint8_t pad, uint8_t* dst) {
-  const size_t pix = g.pixels(), C = g.in_c, run = g.k_w * C;
+  const size_t pix = g.pixels(), C = g.in_c, run = g.k_w * C, chunks = (run + 15) / 16;
   size_t sample = p0 / pix, oi = (p0 % pix) / g.out_w, oj = (p0 % pix) % g.out_w;
-  for (size_t r = 0; r < n; ++r) {
+  // The output columns whose kernel rows lie inside the input horizontally: [j_lo, j_hi).
+  size_t j_lo = 0, j_hi = 0;
+  if (g.d_w == 1 && g.k_w <= g.in_w + g.pad_l) {
+    j_lo = (g.pad_l + g.s_w - 1) / g.s_w;
+    const size_t last = g.in_w + g.pad_l - g.k_w;  // oj * s_w <= last
+    j_hi = std::min(g.out_w, last / g.s_w + 1);
+  }
+  const uint8_t* rows_src[16];
+  for (size_t r = 0; r < n;) {
     uint8_t* d = dst + r * kp;
     const uint8_t* base = x + sample * g.in_size();
-    const long iw0 = (long)(oj * g.s_w) - (long)g.pad_l;
-    const bool whole = g.d_w == 1 && iw0 >= 0 && iw0 + (long)g.k_w <= (long)g.in_w;
-    for (size_t a = 0; a < g.k_h; ++a) {
-      const long ih = (long)(oi * g.s_h + a * g.d_h) - (long)g.pad_t;
-      if (ih < 0 || ih >= (long)g.in_h) {
-        std::memset(d, pad, run);
-        d += run;
-        continue;
+    const long ih0 = (long)(oi * g.s_h) - (long)g.pad_t;
+    const bool rows_in = ih0 >= 0 && ih0 + (long)((g.k_h - 1) * g.d_h) < (long)g.in_h;
+    if (rows_in && g.k_h <= 16 && oj >= j_lo && oj < j_hi) {
+      // A stretch of whole pixels in this output row.
+      const size_t count = std::min(j_hi - oj, n - r);
+      for (size_t a = 0; a < g.k_h; ++a)
+        rows_src[a] = base + (((size_t)ih0 + a * g.d_h) * g.in_w + oj * g.s_w - g.pad_l) * C;
+      const size_t step = g.s_w * C;
+      switch (chunks) {
+        case 1:
+          gather_runs<1>(rows_src, g.k_h, run, step, count, kp, d);
+          break;
+        case 2:
+          gather_runs<2>(rows_src, g.k_h, run, step, count, kp, d);
+          break;
+        case 3:
+          gather_runs<3>(rows_src, g.k_h, run, step, count, kp, d);
+          break;
+        case 4:
+          gather_runs<4>(rows_src, g.k_h, run, step, count, kp, d);
+          break;
+        case 6:
+          gather_runs<6>(rows_src, g.k_h, run, step, count, kp, d);
+          break;
+        default:
+          gather_runs<0>(rows_src, g.k_h, run, step, count, kp, d);
       }
-      const uint8_t* src = base + (size_t)ih * g.in_w * C;
-      if (whole) {
-        copy_overrun(d, src + (size_t)iw0 * C, run);
-        d += run;
-        continue;
+      r += count;
+      oj += count;
+    } else {
+      const long iw0 = (long)(oj * g.s_w) - (long)g.pad_l;
+      for (size_t a = 0; a < g.k_h; ++a) {
+        const long ih = ih0 + (long)(a * g.d_h);
+        if (ih < 0 || ih >= (long)g.in_h) {
+          std::memset(d, pad, run);
+          d += run;
+          continue;
+        }
+        const uint8_t* src = base + (size_t)ih * g.in_w * C;
+        for (size_t b = 0; b < g.k_w; ++b, d += C) {
+          const long iw = iw0 + (long)(b * g.d_w);
+          if (iw < 0 || iw >= (long)g.in_w)
+            std::memset(d, pad, C);
+          else
+            std::memcpy(d, src + (size_t)iw * C, C);
+        }
       }
-      for (size_t b = 0; b < g.k_w; ++b, d += C) {
-        const long iw = iw0 + (long)(b * g.d_w);
-        if (iw < 0 || iw >= (long)g.in_w)
-          std::memset(d, pad, C);
-        else
-          std::memcpy(d, src + (size_t)iw * C, C);
-      }
+      ++r;
+      ++oj;
     }
-    if (++oj == g.out_w) {
+    if (oj == g.out_w) {
       oj = 0;
       if (++oi == g.out_h) {
         oi = 0;
@@ -82,6 +134,16 @@ inline uint32_t average_even(uint32_t sum, uint32_t cells) {
   return q + (r2 > cells || (r2 == cells && (q & 1)));
 }
 
+// The window cells [lo, hi) of output index o along an axis that lie inside the input.
+inline void cell_range(size_t o, size_t s, size_t d, size_t k, size_t pad, size_t in, size_t* lo, size_t* hi) {
+  const long start = (long)(o * s) - (long)pad;
+  size_t a = 0, b = k;
+  while (a < k && start + (long)(a * d) < 0) ++a;
+  while (b > a && start + (long)((b - 1) * d) >= (long)in) --b;
+  *lo = a;
+  *hi = b;
+}
+
 // Max or average pooling of u8 values (the scale and zero point pass through:
 // max is exact, the average is rounded half to even to an integer). Max runs
 // on the bytes themselves (the compiler's u8 vector max); a window without
@@ -89,34 +151,33 @@ inline uint32_t average_even(uint32_t sum, uint32_t cells) {
 void pool_u8(const WindowGeometry& g, bool max, const uint8_t* x, size_t s0, size_t s1, uint8_t* y) {
   const size_t C = g.in_c, out_sample = g.pixels() * C;
   std::vector<uint32_t> sum(max ? 0 : C);
-  for (size_t s = s0; s < s1; ++s) {
-    const uint8_t* xs = x + s * g.in_size();
-    uint8_t* ys = y + s * out_sample;
-    for (size_t oi = 0; oi < g.out_h; ++oi)
-      for (size_t oj = 0; oj < g.out_w; ++oj) {
-        uint8_t* __restrict dst = ys + (oi * g.out_w + oj) * C;
+  for (size_t oi = 0; oi < g.out_h; ++oi) {
+    size_t a0, a1;
+    cell_range(oi, g.s_h, g.d_h, g.k_h, g.pad_t, g.in_h, &a0, &a1);
+    for (size_t oj = 0; oj < g.out_w; ++oj) {
+      size_t b0, b1;
+      cell_range(oj, g.s_w, g.d_w, g.k_w, g.pad_l, g.in_w, &b0, &b1);
+      const uint32_t cells = (uint32_t)((a1 - a0) * (b1 - b0));
+      const size_t ih0 = oi * g.s_h - g.pad_t, iw0 = oj * g.s_w - g.pad_l;  // wrap-around cancels below
+      for (size_t s = s0; s < s1; ++s) {
+        const uint8_t* xs = x + s * g.in_size();
+        uint8_t* __restrict dst = y + s * out_sample + (oi * g.out_w + oj) * C;
         if (max)
           std::memset(dst, 0, C);
         else
           std::fill(sum.begin(), sum.end(), 0u);
-        uint32_t cells = 0;
-        for (size_t a = 0; a < g.k_h; ++a) {
-          const long ih = (long)(oi * g.s_h + a * g.d_h) - (long)g.pad_t;
-          if (ih < 0 || ih >= (long)g.in_h) continue;
-          for (size_t b = 0; b < g.k_w; ++b) {
-            const long iw = (long)(oj * g.s_w + b * g.d_w) - (long)g.pad_l;
-            if (iw < 0 || iw >= (long)g.in_w) continue;
-            const uint8_t* __restrict src = xs + ((size_t)ih * g.in_w + (size_t)iw) * C;
+        for (size_t a = a0; a < a1; ++a)
+          for (size_t b = b0; b < b1; ++b) {
+            const uint8_t* __restrict src = xs + ((ih0 + a * g.d_h) * g.in_w + iw0 + b * g.d_w) * C;
             if (max)
               for (size_t c = 0; c < C; ++c) dst[c] = src[c] > dst[c] ? src[c] : dst[c];
             else
               for (size_t c = 0; c < C; ++c) sum[c] += src[c];
-            ++cells;
           }
-        }
         if (!max)
           for (size_t c = 0; c < C; ++c) dst[c] = (uint8_t)average_even(sum[c], cells);
       }
+    }
   }
 }
 
