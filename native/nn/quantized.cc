@@ -151,31 +151,58 @@ inline void cell_range(size_t o, size_t s, size_t d, size_t k, size_t pad, size_
 void pool_u8(const WindowGeometry& g, bool max, const uint8_t* x, size_t s0, size_t s1, uint8_t* y) {
   const size_t C = g.in_c, out_sample = g.pixels() * C;
   std::vector<uint32_t> sum(max ? 0 : C);
-  for (size_t oi = 0; oi < g.out_h; ++oi) {
-    size_t a0, a1;
-    cell_range(oi, g.s_h, g.d_h, g.k_h, g.pad_t, g.in_h, &a0, &a1);
-    for (size_t oj = 0; oj < g.out_w; ++oj) {
-      size_t b0, b1;
-      cell_range(oj, g.s_w, g.d_w, g.k_w, g.pad_l, g.in_w, &b0, &b1);
-      const uint32_t cells = (uint32_t)((a1 - a0) * (b1 - b0));
-      const size_t ih0 = oi * g.s_h - g.pad_t, iw0 = oj * g.s_w - g.pad_l;  // wrap-around cancels below
-      for (size_t s = s0; s < s1; ++s) {
-        const uint8_t* xs = x + s * g.in_size();
-        uint8_t* __restrict dst = y + s * out_sample + (oi * g.out_w + oj) * C;
-        if (max)
-          std::memset(dst, 0, C);
-        else
-          std::fill(sum.begin(), sum.end(), 0u);
+  std::vector<size_t> rows(2 * g.out_h), cols(2 * g.out_w);
+  for (size_t oi = 0; oi < g.out_h; ++oi)
+    cell_range(oi, g.s_h, g.d_h, g.k_h, g.pad_t, g.in_h, &rows[2 * oi], &rows[2 * oi + 1]);
+  for (size_t oj = 0; oj < g.out_w; ++oj)
+    cell_range(oj, g.s_w, g.d_w, g.k_w, g.pad_l, g.in_w, &cols[2 * oj], &cols[2 * oj + 1]);
+  for (size_t s = s0; s < s1; ++s) {
+    const uint8_t* xs = x + s * g.in_size();
+    uint8_t* ys = y + s * out_sample;
+    for (size_t oi = 0; oi < g.out_h; ++oi) {
+      const size_t a0 = rows[2 * oi], a1 = rows[2 * oi + 1], ih0 = oi * g.s_h - g.pad_t;  // wrap-around cancels below
+      for (size_t oj = 0; oj < g.out_w; ++oj) {
+        const size_t b0 = cols[2 * oj], b1 = cols[2 * oj + 1], iw0 = oj * g.s_w - g.pad_l;
+        uint8_t* dst = ys + (oi * g.out_w + oj) * C;
+        if (max) {
+          if (a0 == a1 || b0 == b1) {
+            std::memset(dst, 0, C);
+            continue;
+          }
+          // 16 channels at a time, their maximum kept in a register across the cells.
+          const uint8_t* first = xs + ((ih0 + a0 * g.d_h) * g.in_w + iw0 + b0 * g.d_w) * C;
+          size_t c = 0;
+#if defined(__GNUC__)
+          typedef uint8_t U8x16 __attribute__((vector_size(16)));
+          for (; c + 16 <= C; c += 16) {
+            U8x16 v;
+            std::memcpy(&v, first + c, 16);
+            for (size_t a = a0; a < a1; ++a)
+              for (size_t b = b0; b < b1; ++b) {
+                U8x16 u;
+                std::memcpy(&u, xs + ((ih0 + a * g.d_h) * g.in_w + iw0 + b * g.d_w) * C + c, 16);
+                v = u > v ? u : v;
+              }
+            std::memcpy(dst + c, &v, 16);
+          }
+#endif
+          for (; c < C; ++c) {
+            uint8_t v = first[c];
+            for (size_t a = a0; a < a1; ++a)
+              for (size_t b = b0; b < b1; ++b)
+                v = std::max(v, xs[((ih0 + a * g.d_h) * g.in_w + iw0 + b * g.d_w) * C + c]);
+            dst[c] = v;
+          }
+          continue;
+        }
+        std::fill(sum.begin(), sum.end(), 0u);
         for (size_t a = a0; a < a1; ++a)
           for (size_t b = b0; b < b1; ++b) {
-            const uint8_t* __restrict src = xs + ((ih0 + a * g.d_h) * g.in_w + iw0 + b * g.d_w) * C;
-            if (max)
-              for (size_t c = 0; c < C; ++c) dst[c] = src[c] > dst[c] ? src[c] : dst[c];
-            else
-              for (size_t c = 0; c < C; ++c) sum[c] += src[c];
+            const uint8_t* src = xs + ((ih0 + a * g.d_h) * g.in_w + iw0 + b * g.d_w) * C;
+            for (size_t c = 0; c < C; ++c) sum[c] += src[c];
           }
-        if (!max)
-          for (size_t c = 0; c < C; ++c) dst[c] = (uint8_t)average_even(sum[c], cells);
+        const uint32_t cells = (uint32_t)((a1 - a0) * (b1 - b0));
+        for (size_t c = 0; c < C; ++c) dst[c] = (uint8_t)average_even(sum[c], cells);
       }
     }
   }

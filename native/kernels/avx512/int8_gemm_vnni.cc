@@ -113,18 +113,18 @@ SIMDNN_INLINE void col_params(const Int8Epilogue& ep, size_t n, size_t j, __mmas
 #define SIMDNN_DECL(r) __m512i c##r##0 = z, c##r##1 = z, c##r##2 = z, c##r##3 = z;
 #define SIMDNN_ST(r, q) \
   if constexpr (MR > r) store16(ep, i0 + r, j0 + q * kPanel, mask, c##r##q, bias, mult);
-#define SIMDNN_STCOL(q)                                                                                              \
-  if constexpr (NP > q) {                                                                                            \
-    __mmask16 mask;                                                                                                  \
-    __m512i bias;                                                                                                    \
-    __m512 mult;                                                                                                     \
-    col_params(ep, n, j0 + q * kPanel, mask, bias, mult);                                                            \
-    SIMDNN_ST(0, q)                                                                                                  \
-    SIMDNN_ST(1, q)                                                                                                  \
-    SIMDNN_ST(2, q)                                                                                                  \
-    SIMDNN_ST(3, q)                                                                                                  \
-    SIMDNN_ST(4, q) SIMDNN_ST(5, q) SIMDNN_ST(6, q) SIMDNN_ST(7, q) SIMDNN_ST(8, q) SIMDNN_ST(9, q) SIMDNN_ST(10, q) \
-        SIMDNN_ST(11, q)                                                                                             \
+#define SIMDNN_STCOL(q)                                                                                               \
+  if constexpr (NP > q) {                                                                                             \
+    __mmask16 mask;                                                                                                   \
+    __m512i bias;                                                                                                     \
+    __m512 mult;                                                                                                      \
+    col_params(ep, n, j0 + q * kPanel, mask, bias, mult);                                                             \
+    SIMDNN_ST(0, q)                                                                                                   \
+    SIMDNN_ST(1, q)                                                                                                   \
+    SIMDNN_ST(2, q)                                                                                                   \
+    SIMDNN_ST(3, q)                                                                                                   \
+    SIMDNN_ST(4, q)                                                                                                   \
+    SIMDNN_ST(5, q) SIMDNN_ST(6, q) SIMDNN_ST(7, q) SIMDNN_ST(8, q) SIMDNN_ST(9, q) SIMDNN_ST(10, q) SIMDNN_ST(11, q) \
   }
 
 // Rows [i0, i0 + MR) x panels [0, NP) of a block starting at column j0 (n columns in all).
@@ -137,8 +137,10 @@ void tile(size_t n, size_t kp, const uint8_t* a, size_t lda, const int8_t* b, si
   SIMDNN_DECL(1)
   SIMDNN_DECL(2)
   SIMDNN_DECL(3)
-  SIMDNN_DECL(4) SIMDNN_DECL(5) SIMDNN_DECL(6) SIMDNN_DECL(7) SIMDNN_DECL(8) SIMDNN_DECL(9) SIMDNN_DECL(10)
-      SIMDNN_DECL(11) const size_t groups = kp / 4;
+  SIMDNN_DECL(4)
+  SIMDNN_DECL(5)
+  SIMDNN_DECL(6)
+  SIMDNN_DECL(7) SIMDNN_DECL(8) SIMDNN_DECL(9) SIMDNN_DECL(10) SIMDNN_DECL(11) const size_t groups = kp / 4;
   for (size_t g = 0; g < groups; ++g, b += NP * 64) {
     __m512i w0 = z, w1 = z, w2 = z, w3 = z;
     if constexpr (NP > 0) w0 = _mm512_loadu_si512(b);
@@ -155,7 +157,10 @@ void tile(size_t n, size_t kp, const uint8_t* a, size_t lda, const int8_t* b, si
   SIMDNN_PIN(1)
   SIMDNN_PIN(2)
   SIMDNN_PIN(3)
-  SIMDNN_PIN(4) SIMDNN_PIN(5) SIMDNN_PIN(6) SIMDNN_PIN(7) SIMDNN_PIN(8) SIMDNN_PIN(9) SIMDNN_PIN(10) SIMDNN_PIN(11)
+  SIMDNN_PIN(4)
+  SIMDNN_PIN(5)
+  SIMDNN_PIN(6)
+  SIMDNN_PIN(7) SIMDNN_PIN(8) SIMDNN_PIN(9) SIMDNN_PIN(10) SIMDNN_PIN(11)
       // Panel by panel, so that few vectors besides the accumulators are live (more would be spilled inside the loop).
       SIMDNN_STCOL(0) SIMDNN_STCOL(1) SIMDNN_STCOL(2) SIMDNN_STCOL(3)
 }
