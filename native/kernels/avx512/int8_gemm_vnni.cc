@@ -162,7 +162,9 @@ void tile(size_t n, size_t kp, const uint8_t* a, size_t lda, const int8_t* b, si
   SIMDNN_PIN(6)
   SIMDNN_PIN(7)
   SIMDNN_PIN(8)
-  SIMDNN_PIN(9) SIMDNN_PIN(10) SIMDNN_PIN(11)
+  SIMDNN_PIN(9)
+  SIMDNN_PIN(10)
+  SIMDNN_PIN(11)
       // Panel by panel, so that few vectors besides the accumulators are live (more would be spilled inside the loop).
       SIMDNN_STCOL(0) SIMDNN_STCOL(1) SIMDNN_STCOL(2) SIMDNN_STCOL(3)
 }
