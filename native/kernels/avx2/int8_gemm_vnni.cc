@@ -74,10 +74,17 @@ void tile(size_t n, size_t kp, const uint8_t* a, size_t lda, const int8_t* b, si
     w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + g * 32));
     if constexpr (NP > 1) w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + panel_bytes + g * 32));
     if constexpr (NP > 2) w2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2 * panel_bytes + g * 32));
-    SIMDNN_ROW(0) SIMDNN_ROW(1) SIMDNN_ROW(2) SIMDNN_ROW(3)
+    SIMDNN_ROW(0);
+    SIMDNN_ROW(1);
+    SIMDNN_ROW(2);
+    SIMDNN_ROW(3);
   }
   __m256i acc[MR][NP];
-  SIMDNN_OUT(0) SIMDNN_OUT(1) SIMDNN_OUT(2) SIMDNN_OUT(3) int8_store_tile<MR, NP>(ep, acc, n, i0, j0);
+  SIMDNN_OUT(0);
+  SIMDNN_OUT(1);
+  SIMDNN_OUT(2);
+  SIMDNN_OUT(3);
+  int8_store_tile<MR, NP>(ep, acc, n, i0, j0);
 }
 
 #undef SIMDNN_DP

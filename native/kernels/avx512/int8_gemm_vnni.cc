@@ -133,40 +133,55 @@ void tile(size_t n, size_t kp, const uint8_t* a, size_t lda, const int8_t* b, si
           const Int8Epilogue& ep) {
   static_assert(MR <= 12 && NP <= 4 && MR * NP <= 24, "24 accumulators at most");
   const __m512i z = _mm512_setzero_si512();
-  SIMDNN_DECL(0)
-  SIMDNN_DECL(1)
-  SIMDNN_DECL(2)
-  SIMDNN_DECL(3)
-  SIMDNN_DECL(4)
-  SIMDNN_DECL(5)
-  SIMDNN_DECL(6)
-  SIMDNN_DECL(7) SIMDNN_DECL(8) SIMDNN_DECL(9) SIMDNN_DECL(10) SIMDNN_DECL(11) const size_t groups = kp / 4;
+  SIMDNN_DECL(0);
+  SIMDNN_DECL(1);
+  SIMDNN_DECL(2);
+  SIMDNN_DECL(3);
+  SIMDNN_DECL(4);
+  SIMDNN_DECL(5);
+  SIMDNN_DECL(6);
+  SIMDNN_DECL(7);
+  SIMDNN_DECL(8);
+  SIMDNN_DECL(9);
+  SIMDNN_DECL(10);
+  SIMDNN_DECL(11);
+  const size_t groups = kp / 4;
   for (size_t g = 0; g < groups; ++g, b += NP * 64) {
     __m512i w0 = z, w1 = z, w2 = z, w3 = z;
     if constexpr (NP > 0) w0 = _mm512_loadu_si512(b);
     if constexpr (NP > 1) w1 = _mm512_loadu_si512(b + 64);
     if constexpr (NP > 2) w2 = _mm512_loadu_si512(b + 128);
     if constexpr (NP > 3) w3 = _mm512_loadu_si512(b + 192);
-    SIMDNN_ROW(0)
-    SIMDNN_ROW(1)
-    SIMDNN_ROW(2)
-    SIMDNN_ROW(3)
-    SIMDNN_ROW(4) SIMDNN_ROW(5) SIMDNN_ROW(6) SIMDNN_ROW(7) SIMDNN_ROW(8) SIMDNN_ROW(9) SIMDNN_ROW(10) SIMDNN_ROW(11)
+    SIMDNN_ROW(0);
+    SIMDNN_ROW(1);
+    SIMDNN_ROW(2);
+    SIMDNN_ROW(3);
+    SIMDNN_ROW(4);
+    SIMDNN_ROW(5);
+    SIMDNN_ROW(6);
+    SIMDNN_ROW(7);
+    SIMDNN_ROW(8);
+    SIMDNN_ROW(9);
+    SIMDNN_ROW(10);
+    SIMDNN_ROW(11);
   }
-  SIMDNN_PIN(0)
-  SIMDNN_PIN(1)
-  SIMDNN_PIN(2)
-  SIMDNN_PIN(3)
-  SIMDNN_PIN(4)
-  SIMDNN_PIN(5)
-  SIMDNN_PIN(6)
-  SIMDNN_PIN(7)
-  SIMDNN_PIN(8)
-  SIMDNN_PIN(9)
-  SIMDNN_PIN(10)
-  SIMDNN_PIN(11)
-      // Panel by panel, so that few vectors besides the accumulators are live (more would be spilled inside the loop).
-      SIMDNN_STCOL(0) SIMDNN_STCOL(1) SIMDNN_STCOL(2) SIMDNN_STCOL(3)
+  SIMDNN_PIN(0);
+  SIMDNN_PIN(1);
+  SIMDNN_PIN(2);
+  SIMDNN_PIN(3);
+  SIMDNN_PIN(4);
+  SIMDNN_PIN(5);
+  SIMDNN_PIN(6);
+  SIMDNN_PIN(7);
+  SIMDNN_PIN(8);
+  SIMDNN_PIN(9);
+  SIMDNN_PIN(10);
+  SIMDNN_PIN(11);
+  // Panel by panel, so that few vectors besides the accumulators are live (more would be spilled inside the loop).
+  SIMDNN_STCOL(0);
+  SIMDNN_STCOL(1);
+  SIMDNN_STCOL(2);
+  SIMDNN_STCOL(3);
 }
 
 #undef SIMDNN_DP
