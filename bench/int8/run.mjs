@@ -3,7 +3,7 @@
 // 784-256-128-10 and the bench:cnn CNN (bench/cnn/common.mjs NET), each trained
 // here (seeded), quantized with 1,000 calibration images (static, per channel).
 // Reports test accuracy of float32 and int8, and the median time per call at
-// batch 1 and 256 on 1 and 2 threads (calls interleaved, 7 rounds) of: our
+// batch 1 and 256 on 1 and 2 threads (blocks of calls interleaved, 7 rounds, a 20 ms pause before each block) of: our
 // float32 predict, our int8 predict, onnxruntime-node on our QDQ export
 // (quantizedModel.exportOnnx; its optimizer turns it into QLinearConv / QGemm)
 // and on our float32 export (model.exportOnnx), each session with
@@ -68,7 +68,13 @@ function accuracy(probs, y, n) {
 /**
  * Median seconds per call of each fn over rounds, each round `calls` calls (after a warm-up); an async fn
  * (onnxruntime's session.run) is awaited call by call, a sync one (our predict) is called in a plain loop.
+ * Each timed block starts after a pause of `settleMs`: onnxruntime's pool threads spin for a while after a run
+ * (its default, kept: it helps onnxruntime's own back-to-back calls), and on a 2-core machine those spinning
+ * threads took a core from whatever was timed next (our 2-thread float32 and int8 MLP ran at their 1-thread
+ * speed right after an onnxruntime block).
  */
+const settleMs = 20;
+const settle = () => new Promise((resolve) => setTimeout(resolve, settleMs));
 async function timeRounds(fns, calls, rounds) {
   const times = fns.map(() => []);
   for (const { fn, async } of fns)
@@ -78,6 +84,7 @@ async function timeRounds(fns, calls, rounds) {
     }
   for (let r = 0; r < rounds; r++)
     for (const [i, { fn, async }] of fns.entries()) {
+      await settle();
       const t0 = process.hrtime.bigint();
       if (async) for (let c = 0; c < calls; c++) await fn();
       else for (let c = 0; c < calls; c++) fn();

@@ -77,15 +77,21 @@ class QuantizedNetwork {
   bool dynamic_;
   std::vector<Op> ops_;
   const Int8GemmKernels* packed_for_ = nullptr;
-  // Workspaces, grown as needed: two 8-bit activation buffers and a float one.
-  std::vector<uint8_t> act_[2];
-  std::vector<float> fbuf_;
+  size_t max_width_ = 0;  // the widest sample between ops (input included)
+  // A thread's buffers, grown as needed: two 8-bit activation buffers and a float one.
+  struct Workspace {
+    std::vector<uint8_t> act[2];
+    std::vector<float> fbuf;
+  };
+  std::vector<Workspace> ws_;  // one per thread of the current predict
 
   void pack_all(const Int8GemmKernels& kern);
   // The integer bias and multipliers of a product whose input has quantization `in`.
   static void epilogue_params(const Op& op, QuantParams in, std::vector<int32_t>& bias, std::vector<float>& mult);
   void run_linear(const Int8GemmKernels& kern, const Op& op, const uint8_t* x, size_t rows, QuantParams in,
                   const int32_t* bias, const float* mult, uint8_t* y8, float* yf) const;
+  // Every op on `rows` samples, with w's buffers.
+  void run_rows(const Int8GemmKernels& kern, Workspace& w, const float* x, size_t rows, float* y) const;
 };
 
 // Quantization of floats: q = clamp(round_half_even(x / scale) + zp, 0, 255) (ONNX QuantizeLinear).

@@ -155,6 +155,11 @@ int main() {
         compare(make(rng, m, n, k, 0, false, 0), false);
         compare(make(rng, m, n, k, 5, false, 0), true);
       }
+  // The networks' shapes (conv 3x3 over 1 and 32 channels, the MLP), with row counts around the
+  // AVX-512 tiles (6, 8 and 12 rows for 4, 3 and 2 panels of 16 columns).
+  for (size_t m : {(size_t)11, (size_t)12, (size_t)13, (size_t)24, (size_t)25})
+    for (size_t n : {(size_t)10, (size_t)32, (size_t)48, (size_t)64, (size_t)128, (size_t)256})
+      for (size_t k : {(size_t)9, (size_t)288, (size_t)784}) compare(make(rng, m, n, k, m % 3, false, 0), n % 3 == 1);
   std::uniform_int_distribution<size_t> dm(1, 70), dn(1, 130), dk(1, 400), dp(0, 9);
   for (int c = 0; c < kRandomCases; ++c) {
     Problem p = make(rng, dm(rng), dn(rng), dk(rng), dp(rng), false, 0);

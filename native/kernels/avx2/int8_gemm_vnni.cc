@@ -37,26 +37,60 @@ void pack(const int8_t* w, size_t k, size_t n, void* packed) {
         }
 }
 
+// The accumulators are named variables, not an array, and pass through an
+// empty asm after the loop: with an array GCC copied every accumulator twice
+// per step of the loop (and spilled some).
+#define SIMDNN_DP(r, q) \
+  if constexpr (MR > r && NP > q) c##r##q = _mm256_dpbusd_avx_epi32(c##r##q, x, w##q);
+#define SIMDNN_ROW(r)                               \
+  if constexpr (MR > r) {                           \
+    int32_t quad;                                   \
+    std::memcpy(&quad, a + r * lda + 4 * g, 4);     \
+    const __m256i x = _mm256_set1_epi32(quad);      \
+    SIMDNN_DP(r, 0) SIMDNN_DP(r, 1) SIMDNN_DP(r, 2) \
+  }
+#if defined(__GNUC__)
+#define SIMDNN_PIN1(r, q) \
+  if constexpr (MR > r && NP > q) asm("" : "+x"(c##r##q));
+#else
+#define SIMDNN_PIN1(r, q)
+#endif
+#define SIMDNN_OUT(r)                                                          \
+  if constexpr (MR > r) {                                                      \
+    SIMDNN_PIN1(r, 0) SIMDNN_PIN1(r, 1) SIMDNN_PIN1(r, 2) acc[r][0] = c##r##0; \
+    if constexpr (NP > 1) acc[r][1] = c##r##1;                                 \
+    if constexpr (NP > 2) acc[r][2] = c##r##2;                                 \
+  }
+
 template <int MR, int NP>
 void tile(size_t n, size_t kp, const uint8_t* a, size_t lda, const int8_t* b, size_t i0, size_t j0,
           const Int8Epilogue& ep) {
-  __m256i acc[MR][NP];
-  for (int r = 0; r < MR; ++r)
-    for (int q = 0; q < NP; ++q) acc[r][q] = _mm256_setzero_si256();
+  static_assert(MR <= 4 && NP <= 3, "12 accumulators at most");
+  const __m256i z = _mm256_setzero_si256();
+  __m256i c00 = z, c01 = z, c02 = z, c10 = z, c11 = z, c12 = z, c20 = z, c21 = z, c22 = z, c30 = z, c31 = z, c32 = z;
   const size_t panel_bytes = kp * kPanel;
   for (size_t g = 0; g < kp / 4; ++g) {
-    __m256i w[NP];
-    for (int q = 0; q < NP; ++q)
-      w[q] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + q * panel_bytes + g * 32));
-    for (int r = 0; r < MR; ++r) {
-      int32_t quad;
-      std::memcpy(&quad, a + r * lda + 4 * g, 4);
-      const __m256i x = _mm256_set1_epi32(quad);
-      for (int q = 0; q < NP; ++q) acc[r][q] = _mm256_dpbusd_avx_epi32(acc[r][q], x, w[q]);
-    }
+    __m256i w0 = z, w1 = z, w2 = z;
+    w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + g * 32));
+    if constexpr (NP > 1) w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + panel_bytes + g * 32));
+    if constexpr (NP > 2) w2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2 * panel_bytes + g * 32));
+    SIMDNN_ROW(0);
+    SIMDNN_ROW(1);
+    SIMDNN_ROW(2);
+    SIMDNN_ROW(3);
   }
+  __m256i acc[MR][NP];
+  SIMDNN_OUT(0);
+  SIMDNN_OUT(1);
+  SIMDNN_OUT(2);
+  SIMDNN_OUT(3);
   int8_store_tile<MR, NP>(ep, acc, n, i0, j0);
 }
+
+#undef SIMDNN_DP
+#undef SIMDNN_ROW
+#undef SIMDNN_PIN1
+#undef SIMDNN_OUT
 
 template <int NP>
 void rows_tail(size_t rows, size_t n, size_t kp, const uint8_t* a, size_t lda, const int8_t* b, size_t i0, size_t j0,

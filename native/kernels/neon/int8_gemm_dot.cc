@@ -101,7 +101,7 @@ void gemm(size_t m, size_t n, size_t k, const uint8_t* a, size_t lda, const void
 
 }  // namespace
 
-const Int8GemmKernels kInt8GemmDot = {"neon-dot", packed_bytes, pack, gemm, int8_quantize_ref};
+const Int8GemmKernels kInt8GemmDot = {"neon-dot", packed_bytes, pack, gemm, int8_quantize8};
 
 }  // namespace neon
 }  // namespace simdnn

@@ -47,5 +47,24 @@ static inline void int8_store4(const Int8Epilogue& ep, size_t i, size_t j, size_
   }
 }
 
+// Int8GemmKernels::quantize, 8 floats at a time: the reference's operations lane by lane. The clamps
+// to +-1e6 are compare-and-select (fmax would return NaN for a NaN; the reference turns it into -1e6).
+static inline void int8_quantize8(const float* x, size_t n, float scale, int32_t zero_point, uint8_t* y) {
+  const float32x4_t s = vdupq_n_f32(scale), lo = vdupq_n_f32(-1e6f), hi = vdupq_n_f32(1e6f),
+                    magic = vdupq_n_f32(12582912.f), zp = vdupq_n_f32((float)zero_point), zero = vdupq_n_f32(0.f),
+                    top = vdupq_n_f32(255.f);
+  auto q4 = [&](const float* p) {
+    float32x4_t t = vdivq_f32(vld1q_f32(p), s);
+    t = vbslq_f32(vcgeq_f32(t, lo), t, lo);
+    t = vbslq_f32(vcleq_f32(t, hi), t, hi);
+    t = vaddq_f32(vsubq_f32(vaddq_f32(t, magic), magic), zp);
+    t = vminq_f32(vmaxq_f32(t, zero), top);
+    return vmovn_u32(vcvtq_u32_f32(t));  // an integer in [0, 255]: the conversion is exact
+  };
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) vst1_u8(y + i, vmovn_u16(vcombine_u16(q4(x + i), q4(x + i + 4))));
+  if (i < n) int8_quantize_ref(x + i, n - i, scale, zero_point, y + i);
+}
+
 }  // namespace neon
 }  // namespace simdnn
