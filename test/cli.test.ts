@@ -257,7 +257,7 @@ describe('simdnn train and predict', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('data: digits - 1797 samples, 64 features (images 8x8x1), 10 classes');
     expect(r.stdout).toContain(
-      'model: [8, 8, 1] images -> conv 8@3x3 same relu -> batchnorm -> maxpool 2 -> conv 16@3x3 relu -> flatten -> dropout 0.1 -> dense 32 relu -> dense 10 softmax',
+      'model: [8, 8, 1] images -> conv 8@3x3 same linear -> batchnorm -> relu -> maxpool 2 -> conv 16@3x3 relu -> flatten -> dropout 0.1 -> dense 32 relu -> dense 10 softmax',
     );
     expect(r.stdout.match(/^ {2}fold \d\/2: accuracy \d\.\d{4}/gm)).toHaveLength(2);
     const acc = Number(/^test accuracy: (\d\.\d{3})$/m.exec(r.stdout)?.[1]);
@@ -279,6 +279,19 @@ describe('simdnn train and predict', () => {
     expect(lines).toHaveLength(21);
     const right = lines.slice(1).filter((line, i) => Number(line.split(',')[0]) === y.data[i]).length;
     expect(right).toBeGreaterThan(10);
+
+    // conv -> bn -> relu folds: the CLI's model quantizes, and the int8 model predicts the same classes mostly.
+    const q = simdnn('quantize', '--model', out, '--calibration', 'digits', '--samples', '200', '--out', `${out}-int8`);
+    expect(q.stderr).toBe('');
+    expect(q.code).toBe(0);
+    const pq = simdnn('predict', '--model', `${out}-int8`, '--input', join(dir, 'digit-rows.csv'));
+    expect(pq.code).toBe(0);
+    const same = pq.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .filter((line, i) => line.split(',')[0] === lines[i + 1]!.split(',')[0]).length;
+    expect(same).toBeGreaterThanOrEqual(18);
   });
 
   it('trains a conv1d network on digits rows reshaped to sequences by the --layers spec', () => {

@@ -1,20 +1,20 @@
 // The comparison servers of bench:serve, on the same fastify route and body handling as simdnn serve:
 // `floor` parses the JSON body into a Float32Array and answers a constant; `ort` runs the request's rows
-// with onnxruntime-node (one session.run per request; intraOpNumThreads = the machine's cores).
-// argv: kind (floor|ort) port inputShape(comma-separated) [onnxFile]
+// with onnxruntime-node (one session.run per request; intraOpNumThreads as given, default the machine's cores).
+// argv: kind (floor|ort) port inputShape(comma-separated) [onnxFile] [threads (default: the cores)]
 import os from 'node:os';
 import Fastify from 'fastify';
 import { readSamples } from '../../dist/serve/rows.js';
 import { requirePeer } from '../lib/peers.mjs';
 
-const [kind, port, shapeText, onnxFile] = process.argv.slice(2);
+const [kind, port, shapeText, onnxFile, threadsText] = process.argv.slice(2);
 const shape = shapeText.split(',').map(Number);
 const size = shape.reduce((a, b) => a * b, 1);
 let run;
 if (kind === 'ort') {
   const ort = requirePeer('onnxruntime-node');
   const session = await ort.InferenceSession.create(onnxFile, {
-    intraOpNumThreads: os.availableParallelism(),
+    intraOpNumThreads: Number(threadsText ?? os.availableParallelism()),
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',

@@ -12,6 +12,7 @@
 // Results: requests/s, p50 and p99 latency; bench/results/serve.{json,md}.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -22,6 +23,9 @@ import { cpuInfo, cpuLine } from '../lib/machine.mjs';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const seconds = Number(process.env.SIMDNN_BENCH_SECONDS ?? 3);
 const rounds = Number(process.env.SIMDNN_BENCH_ROUNDS ?? 5);
+/** Compute threads of the simdnn servers (--threads) and of onnxruntime (intraOpNumThreads); default: the cores. */
+const threads = Number(process.env.SIMDNN_BENCH_THREADS ?? os.availableParallelism());
+const onlyModels = process.env.SIMDNN_BENCH_MODELS?.split(',');
 const CONCURRENCY = (process.env.SIMDNN_BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
 
 function buildModels() {
@@ -113,6 +117,7 @@ const median = (v) => {
 const runs = new Map();
 const key = (m, s, p, c) => `${m}|${s}|${p}|${c}`;
 for (const [name, { model, shape }] of Object.entries(models)) {
+  if (onlyModels && !onlyModels.includes(name)) continue;
   const modelDir = join(dir, name);
   await model.save(join(modelDir, '1'));
   const onnxFile = join(dir, `${name}.onnx`);
@@ -120,10 +125,18 @@ for (const [name, { model, shape }] of Object.entries(models)) {
   const cli = join(root, 'dist/cli/main.js');
   const peer = join(root, 'bench/serve/peer-server.mjs');
   const servers = [
-    ['simdnn', [cli, 'serve', '--model', `${name}=${modelDir}`, '--port', '0'], ['v1', 'v2', 'v2-binary']],
-    ['simdnn-mb1', [cli, 'serve', '--model', `${name}=${modelDir}`, '--port', '0', '--max-batch', '1'], ['v1']],
+    [
+      'simdnn',
+      [cli, 'serve', '--model', `${name}=${modelDir}`, '--port', '0', '--threads', String(threads)],
+      ['v1', 'v2', 'v2-binary'],
+    ],
+    [
+      'simdnn-mb1',
+      [cli, 'serve', '--model', `${name}=${modelDir}`, '--port', '0', '--max-batch', '1', '--threads', String(threads)],
+      ['v1'],
+    ],
     ['floor', [peer, 'floor', '0', shape.join(',')], ['v1']],
-    ['onnxruntime', [peer, 'ort', '0', shape.join(','), onnxFile], ['v1']],
+    ['onnxruntime', [peer, 'ort', '0', shape.join(','), onnxFile, String(threads)], ['v1']],
   ];
   const started = [];
   try {
@@ -190,7 +203,7 @@ const cpu = cpuLine(cpuInfo());
 const lines = [
   `# bench:serve`,
   '',
-  `CPU: ${cpu}. Node ${process.version}. autocannon in the benchmark's process on the same machine, 127.0.0.1; all servers of a model running at once, each configuration measured ${seconds} s after 0.5 s of warm-up in each of ${rounds} rounds (order rotated per round); medians over the rounds (min–max of req/s in brackets). Single-row requests (one Fashion-MNIST test image each, 64 different bodies cycled).`,
+  `CPU: ${cpu}. Node ${process.version}. autocannon in the benchmark's process on the same machine, 127.0.0.1; all servers of a model running at once, each configuration measured ${seconds} s after 0.5 s of warm-up in each of ${rounds} rounds (order rotated per round); medians over the rounds (min–max of req/s in brackets). Compute threads: ${threads} for simdnn (--threads) and onnxruntime (intraOpNumThreads). Single-row requests (one Fashion-MNIST test image each, 64 different bodies cycled).`,
   '',
   '| model | server | protocol | conc | req/s (min–max) | p50 ms | p99 ms | failed |',
   '|---|---|---|---:|---:|---:|---:|---:|',

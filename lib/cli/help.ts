@@ -62,7 +62,9 @@ Model:
                           flatten             images or sequences -> flat rows, (h, w, c) order
                           reshapeAxB[xC]      each sample to [A, B(, C)] (reshape28x28x1, reshape64x1)
                           dropoutP            dropout of rate P (dropout0.25)
-                          bn, ln              batch / layer normalization
+                          bn, ln              batch / layer normalization; a dense or conv layer
+                                              right before bn gets its activation after the bn
+                                              (conv -> bn -> relu, foldable by simdnn quantize)
                         Image layers need image data (digits: 8x8x1, fashion-mnist: 28x28x1) and
                         come first, or a reshape token first that makes images or sequences of the
                         flat rows; put flatten or gap before the first dense layer after them.
@@ -147,6 +149,7 @@ Options:
   --poll-ms MS            How often version folders are checked (default 1000; 0: never)
   --workers N             Processes sharing the port (node:cluster), each with its own model copy;
                           /metrics answers the sum over all of them
+  --threads N             Compute threads per process (default: physical cores / workers)
   -h, --help              Show this help
 
 Examples:

@@ -61,8 +61,17 @@ function regularizer(a: number, b: number): Regularizer | undefined {
 
 const initializerFor = (a: ActivationName) => (a === 'relu' || a === 'leakyRelu' ? 'heNormal' : 'glorotUniform');
 
-/** The layer of one list item; `first` layers get the model's input shape. */
-function layerOf(item: LayerItem, spec: ModelSpec, reg: Regularizer | undefined, first: boolean): Layer {
+/**
+ * The layer of one list item; `first` layers get the model's input shape. `activation` overrides the
+ * item's (a dense or conv layer followed by batch normalization is built linear, its activation after the BN).
+ */
+function layerOf(
+  item: LayerItem,
+  spec: ModelSpec,
+  reg: Regularizer | undefined,
+  first: boolean,
+  activationOverride?: ActivationName,
+): Layer {
   const input = first ? { inputShape: spec.inputShape } : {};
   const kernelRegularizer = reg ? { kernelRegularizer: reg } : {};
   switch (item.kind) {
@@ -70,7 +79,7 @@ function layerOf(item: LayerItem, spec: ModelSpec, reg: Regularizer | undefined,
       const activation = item.activation ?? spec.activation;
       return layers.dense({
         units: item.units,
-        activation,
+        activation: activationOverride ?? activation,
         kernelInitializer: initializerFor(activation),
         ...input,
         ...kernelRegularizer,
@@ -85,7 +94,7 @@ function layerOf(item: LayerItem, spec: ModelSpec, reg: Regularizer | undefined,
         strides: item.strides,
         dilationRate: item.dilationRate,
         padding: item.padding,
-        activation,
+        activation: activationOverride ?? activation,
         kernelInitializer: initializerFor(activation),
         ...input,
         ...kernelRegularizer,
@@ -114,8 +123,18 @@ function layerOf(item: LayerItem, spec: ModelSpec, reg: Regularizer | undefined,
 export function buildModel(_fold: number, spec: ModelSpec): Sequential {
   const reg = regularizer(spec.l1, spec.l2);
   const list: Layer[] = [];
-  for (const item of spec.layers) {
-    list.push(layerOf(item, spec, reg, list.length === 0));
+  const items = spec.layers;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const weighted = item.kind === 'dense' || item.kind === 'conv2d' || item.kind === 'conv1d';
+    if (weighted && items[i + 1]?.kind === 'batchNormalization') {
+      // conv -> BN -> activation (the usual order, and the one int8 quantization folds into the conv).
+      const activation = item.activation ?? spec.activation;
+      list.push(layerOf(item, spec, reg, list.length === 0, 'linear'));
+      list.push(layers.batchNormalization({}));
+      if (activation !== 'linear') list.push(layers.activation({ activation }));
+      i++;
+    } else list.push(layerOf(item, spec, reg, list.length === 0));
     if (item.kind === 'dense' && spec.dropout > 0) list.push(layers.dropout({ rate: spec.dropout }));
   }
   const classification = spec.task === 'classification';
@@ -138,10 +157,25 @@ export function buildModel(_fold: number, spec: ModelSpec): Sequential {
 
 /** One line describing the model. */
 export function describeSpec(spec: ModelSpec): string {
-  const hidden = spec.layers.map(
-    (item) =>
-      `${describeItem(item, spec.activation)}${item.kind === 'dense' && spec.dropout > 0 ? ` + dropout ${spec.dropout}` : ''}`,
-  );
+  const hidden = spec.layers.map((item, i) => {
+    const beforeBn =
+      (item.kind === 'dense' || item.kind === 'conv2d' || item.kind === 'conv1d') &&
+      spec.layers[i + 1]?.kind === 'batchNormalization';
+    const text = beforeBn
+      ? describeItem({ ...item, activation: 'linear' }, spec.activation)
+      : describeItem(item, spec.activation);
+    return `${text}${item.kind === 'dense' && spec.dropout > 0 ? ` + dropout ${spec.dropout}` : ''}`;
+  });
+  // The activation of a layer before a BN comes after the BN.
+  spec.layers.forEach((item, i) => {
+    if (item.kind === 'batchNormalization' && i > 0) {
+      const prev = spec.layers[i - 1]!;
+      if (prev.kind === 'dense' || prev.kind === 'conv2d' || prev.kind === 'conv1d') {
+        const act = prev.activation ?? spec.activation;
+        if (act !== 'linear') hidden[i] = `${hidden[i]} -> ${act}`;
+      }
+    }
+  });
   const out = `dense ${spec.outputs} ${spec.task === 'classification' ? 'softmax' : 'linear'}`;
   const reg = [spec.l1 > 0 ? `l1 ${spec.l1}` : '', spec.l2 > 0 ? `l2 ${spec.l2}` : ''].filter(Boolean).join(', ');
   return `${[spec.inputShape.length > 1 ? `[${spec.inputShape.join(', ')}] images` : `${spec.inputDim} inputs`, ...hidden, out].join(' -> ')}; ${spec.optimizer} lr ${spec.learningRate}${reg ? `, ${reg}` : ''}`;

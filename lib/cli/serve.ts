@@ -21,6 +21,7 @@ const OPTIONS = {
   'timeout-ms': { type: 'string' },
   'poll-ms': { type: 'string' },
   workers: { type: 'string' },
+  threads: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -69,10 +70,14 @@ export async function serveCommand(argv: string[]): Promise<void> {
     pollMs: f.integer('poll-ms', 1000, { min: 0, max: 86_400_000 }),
   };
   const workers = f.integer('workers', 1, { min: 1, max: 256 });
+  const { info, setThreads } = await import('../system.js');
+  // Compute threads per process: the cores shared among the workers unless given.
+  const threads = f.integer('threads', Math.max(1, Math.floor(info().physicalCores / workers)), { min: 1, max: 256 });
 
   if (workers > 1 && cluster.isPrimary) return primary(workers);
   // First thing in a worker, so that the primary's requests for its metrics never go unanswered.
   const clusterMetrics = cluster.isWorker ? new (await import('../serve/cluster.js')).WorkerMetrics() : undefined;
+  setThreads(threads);
   const { serve } = await import('../serve/index.js');
   const workerId = cluster.isWorker ? String(cluster.worker!.id) : undefined;
   let server: Awaited<ReturnType<typeof serve>>;
@@ -90,7 +95,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const names = server.models.join(', ');
   if (!cluster.isWorker || cluster.worker!.id === 1)
     process.stdout.write(
-      `simdnn serve: ${names} on ${server.url} (max batch ${options.maxBatch}, max delay ${options.maxDelayMs} ms)\n`,
+      `simdnn serve: ${names} on ${server.url} (max batch ${options.maxBatch}, max delay ${options.maxDelayMs} ms, ${threads} compute thread${threads === 1 ? '' : 's'} per process)\n`,
     );
   await new Promise<void>((resolve) => {
     const stop = () => {
