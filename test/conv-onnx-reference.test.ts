@@ -4,7 +4,6 @@
 // padding, average pooling over real cells, max pooling ignoring padding and the
 // (h, w, c) order a dense layer sees after flatten all survive the NCHW graph.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,34 +11,13 @@ import * as nn from '../lib/index.js';
 import { HAS_CONV_LAYERS, nnLayer, refLayers, weightShapes } from './conv-cases.js';
 import { MODEL_CASES, SINGLE_LAYER_CASES, type Stack, randomStacks, stacksOf } from './conv-reference-cases.js';
 import { rng } from './helpers.js';
+import { ort, runOnnx } from './onnx-runtime.js';
 import { refForward } from './reference-conv.js';
-
-interface OrtTensor {
-  dims: readonly number[];
-  data: Float32Array;
-}
-interface OrtSession {
-  inputNames: readonly string[];
-  outputNames: readonly string[];
-  run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensor>>;
-}
-interface Ort {
-  InferenceSession: { create(path: string, options: Record<string, unknown>): Promise<OrtSession> };
-  Tensor: new (type: string, data: Float32Array, dims: number[]) => unknown;
-}
-
-const ORT: Ort | null = (() => {
-  try {
-    return createRequire(import.meta.url)('onnxruntime-node') as Ort;
-  } catch {
-    return null;
-  }
-})();
 
 const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Exports the stack with random weights, runs it in onnxruntime and compares with the reference; returns failures. */
-async function check(stack: Stack, seed: number, dir: string, ort: Ort): Promise<string[]> {
+async function check(stack: Stack, seed: number, dir: string): Promise<string[]> {
   const r = rng(seed);
   const weights = weightShapes(stack.layers, stack.input).map((s) => {
     const scale = s.length === 1 ? 0.3 : 1.7 / Math.sqrt(prod(s) / s[s.length - 1]!);
@@ -52,9 +30,7 @@ async function check(stack: Stack, seed: number, dir: string, ort: Ort): Promise
   model.setWeights(weights);
   const file = join(dir, `model-${seed}.onnx`);
   await model.exportOnnx(file);
-  const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
-  const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, xShape) });
-  const got = result[session.outputNames[0]!]!;
+  const got = await runOnnx(file, x, xShape);
   if (JSON.stringify(Array.from(got.dims)) !== JSON.stringify(want.shape))
     return [`${stack.name}: onnxruntime output shape [${got.dims.join(', ')}], expected [${want.shape.join(', ')}]`];
   for (let i = 0; i < want.data.length; i++)
@@ -63,7 +39,7 @@ async function check(stack: Stack, seed: number, dir: string, ort: Ort): Promise
   return [];
 }
 
-const reason = !ORT
+const reason = !ort
   ? ': skipped, onnxruntime-node is not installed'
   : !HAS_CONV_LAYERS
     ? ': skipped, nn.layers has no conv layers in this build'
@@ -81,7 +57,7 @@ describe.skipIf(reason !== '')(`exported conv models in onnxruntime against the 
   for (const [title, stacks] of groups)
     it(`${title}: ${stacks.length} models`, async () => {
       const failures: string[] = [];
-      for (const s of stacks) failures.push(...(await check(s, seed++, dir, ORT!)));
+      for (const s of stacks) failures.push(...(await check(s, seed++, dir)));
       expect(failures, failures.join('\n')).toEqual([]);
     }, 120_000);
 });

@@ -2,20 +2,14 @@
 // that still takes [n, h, w, c] and gives the same outputs in onnxruntime-node
 // (within 1e-5), for every conv, pooling and reshape layer.
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nn from '../lib/index.js';
 import type { Layer } from '../lib/layers.js';
+import { ort, runOnnx, warnIfNoOrt } from './onnx-runtime.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-let ort: any;
-try {
-  ort = createRequire(import.meta.url)('onnxruntime-node');
-} catch {
-  console.warn('io-onnx-conv: onnxruntime-node is not installed; skipping');
-}
+warnIfNoOrt('io-onnx-conv');
 
 function rand(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
@@ -132,10 +126,9 @@ describe.skipIf(!ort)('exportOnnx for convolutional models', () => {
       const want = model.predict(x);
       const file = join(dir, `${title.replace(/[^a-z0-9]+/gi, '_')}.onnx`);
       await model.exportOnnx(file);
-      const session = await ort.InferenceSession.create(readFileSync(file), { executionProviders: ['cpu'] });
-      const result = await session.run({ input: new ort.Tensor('float32', x.data, [n, ...shape]) });
-      expect(result.output.dims).toEqual([n, ...model.outputShape!]);
-      const got = result.output.data as Float32Array;
+      const result = await runOnnx(file, x.data, [n, ...shape]);
+      expect(result.dims).toEqual([n, ...model.outputShape!]);
+      const got = result.data;
       expect(got.length).toBe(want.size);
       for (let i = 0; i < got.length; i++)
         expect(Math.abs(got[i]! - want.data[i]!)).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(want.data[i]!));

@@ -4,22 +4,16 @@
 // (within 1e-5) in every position, with moving statistics that are not the
 // initial ones (random weights through setWeights, and after training).
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nn from '../lib/index.js';
 import type { Layer } from '../lib/layers.js';
 import { onnxBytes } from '../lib/io/onnx.js';
 import { modelProto } from '../lib/io/onnx-proto.js';
+import { ort, runOnnx, warnIfNoOrt } from './onnx-runtime.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-let ort: any;
-try {
-  ort = createRequire(import.meta.url)('onnxruntime-node');
-} catch {
-  console.warn('io-onnx-normalization: onnxruntime-node is not installed; skipping');
-}
+warnIfNoOrt('io-onnx-normalization');
 
 function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   let s = seed >>> 0;
@@ -151,10 +145,9 @@ async function expectOrtMatches(model: nn.Sequential, shape: number[], file: str
   const x = nn.tensor(rand(n * size, 11, -2, 2), [n, ...shape]);
   const want = model.predict(x);
   await model.exportOnnx(file);
-  const session = await ort.InferenceSession.create(readFileSync(file), { executionProviders: ['cpu'] });
-  const result = await session.run({ input: new ort.Tensor('float32', x.data, [n, ...shape]) });
-  expect(result.output.dims).toEqual([n, ...model.outputShape!]);
-  const got = result.output.data as Float32Array;
+  const result = await runOnnx(file, x.data, [n, ...shape]);
+  expect(result.dims).toEqual([n, ...model.outputShape!]);
+  const got = result.data;
   expect(got.length).toBe(want.size);
   for (let i = 0; i < got.length; i++) {
     const diff = Math.abs(got[i]! - want.data[i]!);

@@ -2,7 +2,6 @@
 // model.predict within 1e-5 (absolute + relative) for every activation.
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { activation, dense, dropout } from '../lib/layers.js';
@@ -10,25 +9,9 @@ import { Sequential } from '../lib/model.js';
 import { ACTIVATIONS } from '../lib/names.js';
 import { tensor } from '../lib/tensor.js';
 import { modelProto } from '../lib/io/onnx-proto.js';
+import { ort, runOnnx, warnIfNoOrt } from './onnx-runtime.js';
 
-/** A devDependency from the repo, else from /tmp/peers (installed outside the repo until the lead adds it). */
-function peer<T>(name: string): T | undefined {
-  for (const base of [import.meta.url, '/tmp/peers/package.json']) {
-    try {
-      return createRequire(base)(name) as T;
-    } catch {
-      // try the next place
-    }
-  }
-  return undefined;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const ort = peer<any>('onnxruntime-node');
-if (!ort)
-  console.warn(
-    'io-onnx: onnxruntime-node is not installed (npm i -D onnxruntime-node@1.30.0); skipping the runtime checks',
-  );
+warnIfNoOrt('io-onnx');
 
 function rand(n: number, seed: number, scale = 1): Float32Array {
   let s = seed >>> 0;
@@ -38,15 +21,6 @@ function rand(n: number, seed: number, scale = 1): Float32Array {
     out[i] = (s / 2 ** 32 - 0.5) * 2 * scale;
   }
   return out;
-}
-
-async function runOnnx(file: string, x: Float32Array, rows: number, cols: number): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(readFileSync(file), {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: 1,
-  });
-  const result = await session.run({ input: new ort.Tensor('float32', x, [rows, cols]) });
-  return result.output.data as Float32Array;
 }
 
 function expectClose(actual: Float32Array, expected: Float32Array, tol = 1e-5): void {
@@ -121,7 +95,7 @@ describe('exportOnnx', () => {
       const file = join(dir, `${name.replace(/\W+/g, '_')}.onnx`);
       await m.exportOnnx(file);
       const expected = m.predict(tensor(new Float32Array(x), [rows, 7])).data;
-      const actual = await runOnnx(file, x, rows, 7);
+      const actual = (await runOnnx(file, x, [rows, 7])).data;
       expectClose(actual, expected);
     }
     expect(readdirSync(dir).every((f) => f.endsWith('.onnx'))).toBe(true);

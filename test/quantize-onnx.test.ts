@@ -4,38 +4,18 @@
 // pooling) and a conv1d model, static and dynamic.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nn from '../lib/index.js';
 import { modelProto } from '../lib/io/onnx-proto.js';
 import { randomArray, rng } from './helpers.js';
+import { ort, runOnnx, warnIfNoOrt } from './onnx-runtime.js';
 
-/** A devDependency from the repo, else from /tmp/peers. */
-function peer<T>(name: string): T | undefined {
-  for (const base of [import.meta.url, '/tmp/peers/package.json']) {
-    try {
-      return createRequire(base)(name) as T;
-    } catch {
-      // try the next place
-    }
-  }
-  return undefined;
-}
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const ort = peer<any>('onnxruntime-node');
-if (!ort) console.warn('quantize-onnx: onnxruntime-node is not installed; skipping the runtime checks');
+warnIfNoOrt('quantize-onnx');
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'simdnn-qonnx-'));
 
-async function runOnnx(file: string, x: nn.Tensor): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(readFileSync(file), {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: 1,
-  });
-  const result = await session.run({ input: new ort.Tensor('float32', x.data, x.shape) });
-  return result.output.data as Float32Array;
-}
+const runTensor = async (file: string, x: nn.Tensor) => (await runOnnx(file, x.data, x.shape)).data;
 
 function argmaxAgreement(a: Float32Array, b: Float32Array, cols: number): number {
   let same = 0;
@@ -125,7 +105,7 @@ describe('QuantizedModel.exportOnnx of an MLP trained on the digits', () => {
           const file = join(tmp(), 'mlp.onnx');
           await q.exportOnnx(file);
           const ours = q.predict(x).data;
-          const theirs = await runOnnx(file, x);
+          const theirs = await runTensor(file, x);
           expect(theirs.length).toBe(ours.length);
           expect(argmaxAgreement(theirs, ours, 10)).toBeGreaterThanOrEqual(0.99);
           expect(maxAbsDiff(theirs, ours)).toBeLessThan(BOUND[mode]);
@@ -166,7 +146,7 @@ describe('QuantizedModel.exportOnnx of convolutional models', () => {
           [12, 8, 3, 2],
         ]);
         const ours = q.predict(x).data;
-        const theirs = await runOnnx(file, x);
+        const theirs = await runTensor(file, x);
         expect(argmaxAgreement(theirs, ours, 10), mode).toBeGreaterThanOrEqual(0.99);
         expect(maxAbsDiff(theirs, ours), mode).toBeLessThan(BOUND[mode]);
       }
@@ -191,7 +171,7 @@ describe('QuantizedModel.exportOnnx of convolutional models', () => {
         const ours = q.predict(xs).data;
         let scale = 0;
         for (const v of ours) scale = Math.max(scale, Math.abs(v));
-        expect(maxAbsDiff(await runOnnx(file, xs), ours), mode).toBeLessThan(0.02 * scale + 1e-6);
+        expect(maxAbsDiff(await runTensor(file, xs), ours), mode).toBeLessThan(0.02 * scale + 1e-6);
       }
     },
   );
