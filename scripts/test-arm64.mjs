@@ -23,6 +23,8 @@ export const SKIPPED = {};
 /** Tests that skip themselves under emulation (SIMDNN_EMULATOR is set), and why. */
 export const SKIPPED_UNDER_EMULATION = {
   'test/event-loop.test.ts': 'a timing figure (event-loop delay during fit): under qemu it measures the emulator',
+  'test/serve-cli.test.ts (the /metrics test with a dying and a hanging worker)':
+    'its limits are wall-clock times of the server’s own timeouts: under qemu they measure the emulator',
 };
 
 function newest(dir) {

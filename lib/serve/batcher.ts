@@ -94,14 +94,6 @@ export class Batcher {
     };
   }
 
-  /** Starts a batch now if rows wait and no other request is on its way (called when one stops arriving). */
-  wake(): void {
-    if (this.alone && !this.running && this.queue.length > 0 && this.arriving() === 0) {
-      this.clearTimer();
-      void this.runBatch();
-    }
-  }
-
   private schedule(): void {
     if (this.running || this.queue.length === 0) return;
     if (this.queuedRows >= this.maxBatch || (this.alone && this.arriving() === 0)) {

@@ -128,17 +128,14 @@ export function buildApp(o: AppOptions): FastifyInstance & { closing: boolean } 
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: `No route ${request.method} ${request.url.split('?')[0]}` });
   });
-  // Inference requests received but not yet queued (their bodies are being read, parsed and checked): a batch
-  // waits for them (at most maxDelayMs), and starts at once when there are none.
+  // Inference requests received but not yet queued (their bodies are being read, parsed and checked): while
+  // there are some, the batcher does not treat a request as alone (see batcher.ts).
   const arriving = new WeakSet<FastifyRequest>();
   let arrivingCount = 0;
-  const batchers = () => [...o.models.values()].map((e) => e.batcher);
-  for (const b of batchers()) b.arriving = () => arrivingCount;
-  /** The request is no longer on its way; `queued`: its rows were just submitted (its batcher looks itself). */
-  const arrived = (request: FastifyRequest, queued: boolean) => {
-    if (!arriving.delete(request)) return;
-    arrivingCount--;
-    if (!queued) for (const b of batchers()) b.wake();
+  for (const e of o.models.values()) e.batcher.arriving = () => arrivingCount;
+  /** The request is no longer on its way (its rows are being queued, or it was answered without). */
+  const arrived = (request: FastifyRequest) => {
+    if (arriving.delete(request)) arrivingCount--;
   };
   app.addHook('onRequest', async (request) => {
     if (request.method === 'POST' && /(?::predict|\/infer)(?:\?|$)/.test(request.url)) {
@@ -146,8 +143,8 @@ export function buildApp(o: AppOptions): FastifyInstance & { closing: boolean } 
       arrivingCount++;
     }
   });
-  app.addHook('onResponse', async (request) => arrived(request, false));
-  app.addHook('onRequestAbort', async (request) => arrived(request, false));
+  app.addHook('onResponse', async (request) => arrived(request));
+  app.addHook('onRequestAbort', async (request) => arrived(request));
   app.addHook('onSend', async (_request, reply, payload) => {
     if (o.workerId !== undefined) void reply.header('x-simdnn-worker', o.workerId);
     // While closing, every answered connection is closed, so that close() does not wait for keep-alive ones.
@@ -204,7 +201,7 @@ export function buildApp(o: AppOptions): FastifyInstance & { closing: boolean } 
     x: Float32Array,
     rows: number,
   ): Promise<Float32Array> => {
-    arrived(request, true);
+    arrived(request);
     const job = e.batcher.submit(m, x, rows);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
