@@ -46,12 +46,14 @@ it.skipIf(sanitized || emulated)(
       `event loop during fit (60000x784, 1 epoch, ${ms.toFixed(0)} ms): max delay ${maxMs.toFixed(2)} ms, ` +
         `p99 ${(h.percentile(99) / 1e6).toFixed(2)} ms, ${ticks} ticks of a 5 ms interval`,
     );
-    // An epoch run on the loop would block it for the whole second. Inside a vitest fork on a 2-core Zen 4
-    // VM the p99 measured 26-29 ms and the maximum 31-42 ms (a plain node process: 7 and 10 ms), hence
-    // bounds that catch a blocked loop without failing on the machine's scheduling.
+    // An epoch run on the loop would block it for the whole second (no tick at all). Inside a vitest fork on
+    // a 2-core Zen 4 VM the p99 measured 26-29 ms and the maximum 31-42 ms (a plain node process: 7 and
+    // 10 ms); on a 2-core Zen 5 VM, with other test files running in parallel forks, 104 ticks came in
+    // 1,173 ms (one per 11 ms, p99 33 ms). Hence bounds that catch a blocked loop without failing on how the
+    // OS shares two cores between the forks: p99 and maximum delay, and at least one tick per 40 ms.
     expect(h.percentile(99) / 1e6).toBeLessThan(80);
     expect(maxMs).toBeLessThan(250);
-    expect(ticks).toBeGreaterThan(ms / 5 / 2);
+    expect(ticks).toBeGreaterThan(ms / 40);
   },
   120_000,
 );
