@@ -100,6 +100,7 @@ export function cnnSuite({ size = 'full' } = {}) {
   };
   const scripts = {
     simdnn: ['node', 'bench/cnn/simdnn.mjs'],
+    'simdnn-direct': ['node', 'bench/cnn/simdnn.mjs'],
     pytorch: ['python', 'bench/cnn/pytorch.py'],
     'pytorch-channels-last': ['python', 'bench/cnn/pytorch.py'],
     'tfjs-wasm': ['node', 'bench/cnn/tfjs-wasm.mjs'],
@@ -128,7 +129,12 @@ export function cnnSuite({ size = 'full' } = {}) {
     },
   ];
   const inferCompetitors = [
-    { competitor: 'simdnn', note: 'predict (sync)' },
+    { competitor: 'simdnn', note: 'predict (sync); conv 2 by Winograd F(2×2, 3×3)' },
+    {
+      competitor: 'simdnn-direct',
+      note: 'predict (sync), SIMDNN_WINOGRAD=0: both convs direct',
+      env: { SIMDNN_WINOGRAD: '0' },
+    },
     { competitor: 'onnxruntime', note: 'await session.run' },
     { competitor: 'pytorch', layout: 'nchw', note: 'NCHW, inference_mode' },
     { competitor: 'pytorch-channels-last', layout: 'channels_last', note: 'channels_last, inference_mode' },
@@ -138,6 +144,7 @@ export function cnnSuite({ size = 'full' } = {}) {
   const notes = [
     `Network: ${d.layers.map((l) => `${l.type} → [${l.outShape.join(', ')}]`).join(', ')}; ${d.params.toLocaleString('en-US')} parameters; batch ${batchSize}, Adam (lr 1e-3), softmax cross-entropy.`,
     'conv–BN–relu ×2 (settings bn-adam-*): NET with each conv followed by batchNormalization (momentum 0.99, epsilon 1e-3; PyTorch BatchNorm2d momentum 0.01) and a ReLU instead of the conv’s own ReLU; the same conv and dense initial weights, γ 1, β 0, moving statistics 0 and 1.',
+    'Inference: simdnn’s predict runs the second convolution (3×3, 32 → 64 channels) by Winograd F(2×2, 3×3), 2.36 instead of 4.46 MFLOP of products per sample; its GFLOP/s still counts the direct convolution’s operations (effective rate). simdnn-direct is the same predict with SIMDNN_WINOGRAD=0.',
     `Work per sample: ${(d.forwardFlops / 1e6).toFixed(2)} MFLOP forward, ${(d.trainFlops / 1e6).toFixed(2)} MFLOP per training sample (forward, every weight gradient, every input gradient but the first layer's; 2 per multiply-add; activations, pooling and the optimizer not counted). GFLOP/s = samples/s × that; % of peak: of the measured FMA peak of one core (bench/gemm/peak.h) × threads.`,
     'Training: samples per second, timed around the training call(s) only (data already in each library’s own tensor type); each run first trains a throw-away model for a few batches. All competitors read the same float32 files (pixels / 255) and start from the same Glorot-uniform weights with zero biases.',
     `Test accuracy after the training shown (simdnn and PyTorch: the same subset and epochs) on the first ${fast.testLimit.toLocaleString('en-US')} test images.`,
@@ -256,6 +263,7 @@ export function cnnSuite({ size = 'full' } = {}) {
               metric: mode.metric,
               flopsPerSample: d.forwardFlops,
               note: c.note,
+              ...(c.env ? { env: c.env } : {}),
               params: {
                 ...base,
                 mode: 'infer',

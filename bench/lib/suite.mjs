@@ -32,6 +32,7 @@ function pairedSpeedup(ref, row) {
 
 export const COMPETITOR_ORDER = [
   'simdnn',
+  'simdnn-direct',
   'pytorch',
   'pytorch-channels-last',
   'onnxruntime',
@@ -45,7 +46,7 @@ export const COMPETITOR_ORDER = [
  * entries(shared): [{ competitor, setting, label, kind, script, params,
  * metric: { key, unit, label, higherIsBetter }, accuracy: bool, note,
  * extraMetrics?: more numeric result fields to summarize (row.extra),
- * flopsPerSample?, maxRuns?: fewer runs than the suite's }], annotate?(rows, shared): fields added to
+ * flopsPerSample?, maxRuns?: fewer runs than the suite's, env?: environment of its processes }], annotate?(rows, shared): fields added to
  * the JSON }.
  * options: { runs, only: competitor names, settings: setting ids, outDir, log }.
  */
@@ -88,7 +89,10 @@ export async function runSuite(
       script: e.script,
       params: e.params,
       metrics: [e.metric.key, ...(e.accuracy ? ['accuracy'] : []), ...(e.extraMetrics ?? [])],
-      env: e.kind === 'python' ? { OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(e.params.threads) } : {},
+      env: {
+        ...(e.kind === 'python' ? { OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(e.params.threads) } : {}),
+        ...e.env,
+      },
       // An entry may take fewer runs than the suite (a peer that needs a minute for one batch).
       runs: e.maxRuns !== undefined ? Math.min(e.maxRuns, runsPerFigure) : undefined,
     }));

@@ -202,6 +202,40 @@ export function emitActivation(g: GraphBuilder, act: ActivationName, input: stri
 }
 
 /** The ONNX ModelProto bytes of `model`'s inference graph. */
+/**
+ * The serialized ModelProto of a graph whose float input `input` and output `output` have a free batch
+ * dimension before the given sample shapes.
+ */
+export function encodeModel(
+  graphName: string,
+  nodes: Node[],
+  initializers: Initializer[],
+  inputShape: readonly number[],
+  outputShape: readonly number[],
+): Uint8Array {
+  const tensorType = (shape: readonly number[]) => ({
+    tensorType: {
+      elemType: TensorDataType.FLOAT,
+      shape: { dim: [{ dimParam: 'batch' }, ...shape.map((d) => ({ dimValue: d }))] },
+    },
+  });
+  const message = {
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: '', version: OPSET }],
+    producerName: 'simdnn',
+    producerVersion: LIBRARY_VERSION,
+    graph: {
+      name: graphName,
+      node: nodes,
+      initializer: initializers,
+      input: [{ name: 'input', type: tensorType(inputShape) }],
+      output: [{ name: 'output', type: tensorType(outputShape) }],
+    },
+  };
+  const Model = modelProto();
+  return Model.encode(Model.fromObject(message)).finish();
+}
+
 export function onnxBytes(model: Sequential): Uint8Array {
   const weights = model.getWeights(); // builds the model if needed
   const shapes = model.weightShapes();
@@ -444,34 +478,7 @@ export function onnxBytes(model: Sequential): Uint8Array {
   if (nodes.length > 0 && current !== 'input') nodes[nodes.length - 1]!.output = ['output'];
   else nodes.push({ opType: 'Identity', input: [current], output: ['output'], name: 'output/Identity' });
 
-  const tensorType = (dims: ({ dimParam: string } | { dimValue: number })[]) => ({
-    tensorType: { elemType: TensorDataType.FLOAT, shape: { dim: dims } },
-  });
-  const message = {
-    irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: OPSET }],
-    producerName: 'simdnn',
-    producerVersion: LIBRARY_VERSION,
-    graph: {
-      name: 'simdnn_sequential',
-      node: nodes,
-      initializer: initializers,
-      input: [
-        {
-          name: 'input',
-          type: tensorType([{ dimParam: 'batch' }, ...model.inputShape!.map((d) => ({ dimValue: d }))]),
-        },
-      ],
-      output: [
-        {
-          name: 'output',
-          type: tensorType([{ dimParam: 'batch' }, ...model.outputShape!.map((d) => ({ dimValue: d }))]),
-        },
-      ],
-    },
-  };
-  const Model = modelProto();
-  return Model.encode(Model.fromObject(message)).finish();
+  return encodeModel('simdnn_sequential', nodes, initializers, model.inputShape!, model.outputShape!);
 }
 
 /** Writes the ONNX model of `model` to `file` (atomically: temp file, then rename). */

@@ -23,19 +23,17 @@
  */
 import { typeError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { LIBRARY_VERSION } from '../io/format.js';
 import {
   type GraphBuilder,
   type Initializer,
   type Node,
-  IR_VERSION,
-  OPSET,
   emitActivation,
+  encodeModel,
   floatTensor,
   int64Tensor,
   windowPads,
 } from '../io/onnx.js';
-import { AttributeType, TensorDataType, modelProto } from '../io/onnx-proto.js';
+import { AttributeType, TensorDataType } from '../io/onnx-proto.js';
 import { OP_KIND } from './plan.js';
 import type { QuantizedModel } from './quantized-model.js';
 
@@ -286,28 +284,7 @@ export function quantizedOnnxBytes(q: QuantizedModel): Uint8Array {
     return Buffer.from(init.rawData).readFloatLE(0);
   }
 
-  const tensorType = (dims: ({ dimParam: string } | { dimValue: number })[]) => ({
-    tensorType: { elemType: TensorDataType.FLOAT, shape: { dim: dims } },
-  });
-  const message = {
-    irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: OPSET }],
-    producerName: 'simdnn',
-    producerVersion: LIBRARY_VERSION,
-    graph: {
-      name: 'simdnn_quantized',
-      node: nodes,
-      initializer: initializers,
-      input: [
-        { name: 'input', type: tensorType([{ dimParam: 'batch' }, ...d.inputShape.map((n) => ({ dimValue: n }))]) },
-      ],
-      output: [
-        { name: 'output', type: tensorType([{ dimParam: 'batch' }, ...d.outputShape.map((n) => ({ dimValue: n }))]) },
-      ],
-    },
-  };
-  const Model = modelProto();
-  return Model.encode(Model.fromObject(message)).finish();
+  return encodeModel('simdnn_quantized', nodes, initializers, d.inputShape, d.outputShape);
 }
 
 /** Writes the QDQ ONNX model of `q` to `file` (atomically: temp file, then rename). */

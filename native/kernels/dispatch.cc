@@ -72,6 +72,7 @@ struct Registry {
       scalar::fill_math(k.math);
       scalar::fill_optim(k.optim);
       scalar::fill_norm(k.norm);
+      scalar::fill_conv(k.conv);
     });
 #if defined(__x86_64__)
     X86Features f = detect_x86();
@@ -82,6 +83,7 @@ struct Registry {
         avx2::fill_math(k.math);
         avx2::fill_optim(k.optim);
         avx2::fill_norm(k.norm);
+        avx2::fill_conv(k.conv);
       });
 #ifdef SIMDNN_EMULATED_AVX512
     f.avx512 = true;  // test builds whose AVX-512 kernels are emulated (see vec_avx512.h)
@@ -93,6 +95,7 @@ struct Registry {
         avx512::fill_math(k.math);
         avx512::fill_optim(k.optim);
         avx512::fill_norm(k.norm);
+        avx512::fill_conv(k.conv);
       });
 #endif
 #if defined(__aarch64__)
@@ -102,6 +105,7 @@ struct Registry {
       neon::fill_math(k.math);
       neon::fill_optim(k.optim);
       neon::fill_norm(k.norm);
+      neon::fill_conv(k.conv);
     });
 #endif
     // Fastest available first.

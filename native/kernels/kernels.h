@@ -9,6 +9,7 @@
 #include "math_kernels.h"
 #include "norm_kernels.h"
 #include "optim_kernels.h"
+#include "conv_kernels.h"
 
 namespace simdnn {
 
@@ -22,15 +23,17 @@ struct Kernels {
   MathKernels math;
   OptimKernels optim;
   NormKernels norm;
+  ConvKernels conv;
 };
 
-#define SIMDNN_DECLARE_ISA(ns)      \
-  namespace ns {                    \
-  void fill_basic(BasicKernels& k); \
-  void fill_gemm(GemmKernels& k);   \
-  void fill_math(MathKernels& k);   \
-  void fill_optim(OptimKernels& k); \
-  void fill_norm(NormKernels& k);   \
+#define SIMDNN_DECLARE_ISA(ns)            \
+  namespace ns {                          \
+  void fill_basic(BasicKernels& k);       \
+  void fill_gemm(GemmKernels& k);         \
+  void fill_math(MathKernels& k);         \
+  void fill_optim(OptimKernels& k);       \
+  void fill_norm(NormKernels& k);         \
+  void fill_conv(ConvKernels& k); \
   }
 SIMDNN_DECLARE_ISA(scalar)
 #if defined(__x86_64__) || defined(_M_X64)

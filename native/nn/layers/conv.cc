@@ -63,6 +63,11 @@ inline void zero_floats(float* dst, size_t n) {
 constexpr size_t kGradParts = 8;
 // Below this many multiply-adds a pass runs on the calling thread alone.
 constexpr double kMinParallelMacs = 2e5;
+// A layer on at most this many input channels (a first layer on 1 or 3) runs
+// its forward pass on the direct kernel, with no patches gathered: on a
+// 28x28x1 input with 32 filters of 3x3 (k = 9), the gather and the products'
+// stores of the implicit GEMM took most of the layer's time.
+constexpr size_t kMaxDirectChannels = 4;
 
 }  // namespace
 
@@ -70,6 +75,10 @@ Conv::Conv(const WindowGeometry& g, size_t filters, bool use_bias, Act act)
     : g_(g), filters_(filters), k_(g.k_h * g.k_w * g.in_c), use_bias_(use_bias), act_(act) {
   pointwise_ = g_.k_h == 1 && g_.k_w == 1 && g_.s_h == 1 && g_.s_w == 1 && g_.pad_t == 0 && g_.pad_l == 0 &&
                g_.out_h == g_.in_h && g_.out_w == g_.in_w;
+  shape_ = conv_shape(g_, filters_);
+  direct_ = !pointwise_ && g_.in_c <= kMaxDirectChannels && k_ <= ConvKernels::kMaxDirectTaps &&
+            (act_ == Act::Linear || act_ == Act::Relu);
+  if (WinogradConv::applies(g_, act_)) winograd_ = std::make_unique<WinogradConv>(g_, filters_);
   kernel_.rows = k_;
   kernel_.cols = filters;
   kernel_.mutable_value().resize(k_ * filters);
@@ -195,6 +204,11 @@ const float* Conv::packed_kernel(const Kernels& kern) {
 
 void Conv::forward_block(const Kernels& kern, const float* x, size_t p0, size_t n, float* z, float* act_out,
                          const float* packed) const {
+  if (direct_) {
+    kern.conv.direct(x, shape_, p0, n, kernel_.value().data(), use_bias_ ? bias_.value().data() : nullptr,
+                     act_ == Act::Relu, z + p0 * filters_);
+    return;
+  }
   const float* a;
   if (pointwise_) {
     a = x + p0 * k_;
@@ -241,15 +255,32 @@ void Conv::run_forward(const float* x, size_t rows, float* z, float* act_out, co
   });
 }
 
-void Conv::prepare_predict(size_t) { packed_kernel(kernels()); }
+void Conv::prepare_predict(size_t) {
+  if (winograd_)
+    winograd_->prepare(kernels(), kernel_.value().data(), kernel_.version());
+  else
+    packed_kernel(kernels());
+}
 
 const float* Conv::predict_rows(const float* x, size_t rows, float* y) const {
-  run_forward(x, rows, y, nullptr, packed_if_current(kernels()), 1);
+  const Kernels& kern = kernels();
+  if (winograd_ && winograd_->ready(kern, kernel_.version())) {
+    winograd_->run(kern, x, rows, use_bias_ ? bias_.value().data() : nullptr, act_ == Act::Relu, y, 1);
+    return y;
+  }
+  run_forward(x, rows, y, nullptr, packed_if_current(kern), 1);
   return y;
 }
 
 const float* Conv::forward(const float* x, size_t rows, Pass pass, Rng&) {
   const Kernels& kern = kernels();
+  if (pass == Pass::Predict && winograd_) {
+    winograd_->prepare(kern, kernel_.value().data(), kernel_.version());
+    y_.resize(rows * output_size());
+    winograd_->run(kern, x, rows, use_bias_ ? bias_.value().data() : nullptr, act_ == Act::Relu, y_.data(),
+                   num_threads());
+    return y_.data();
+  }
   const float* packed = packed_kernel(kern);
   const size_t n = rows * output_size();
   y_.resize(n);

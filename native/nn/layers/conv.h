@@ -9,6 +9,9 @@
 // that stays in L2 (never a whole-batch im2col); a 1x1 convolution with
 // stride 1 is a plain product on the input itself.
 #pragma once
+#include <memory>
+
+#include "conv_winograd.h"
 #include "core/gemm.h"
 #include "geometry.h"
 #include "nn/init.h"
@@ -35,7 +38,8 @@ class Conv : public Layer {
   const float* preactivation() const override { return act_ == Act::Linear || act_ == Act::Relu ? nullptr : z_.data(); }
   std::vector<Param*> params() override;
   size_t workspace_bytes() const override {
-    return z_.bytes() + y_.bytes() + dz_.bytes() + packed_.bytes() + partial_.bytes() + packed_t_.bytes();
+    return z_.bytes() + y_.bytes() + dz_.bytes() + packed_.bytes() + partial_.bytes() + packed_t_.bytes() +
+           (winograd_ ? winograd_->bytes() : 0);
   }
 
   Param& kernel() { return kernel_; }
@@ -51,11 +55,17 @@ class Conv : public Layer {
   WindowGeometry g_;
   size_t filters_, k_;  // k_ = kh * kw * in_c
   bool use_bias_, pointwise_;
+  // Few input channels (kernels().conv.direct) instead of the implicit GEMM.
+  bool direct_;
+  ConvShape shape_;
   Act act_;
   Param kernel_, bias_;
   AlignedBuffer z_, y_, dz_;
   AlignedBuffer partial_;   // per-part weight gradients, reduced in a fixed order
   AlignedBuffer packed_t_;  // Wᵀ packed for the input gradient's products
+  // Predict's Winograd path (3x3, stride 1, dilation 1, enough channels,
+  // linear or ReLU), or nullptr.
+  std::unique_ptr<WinogradConv> winograd_;
 
   // Rows [p0, p0 + n) of the patch matrix of `x` (whole batch, pixel index
   // over samples) into dst (n x k_).

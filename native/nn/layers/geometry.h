@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/conv_kernels.h"
+
 namespace simdnn {
 
 struct WindowGeometry {
@@ -49,5 +51,11 @@ struct WindowGeometry {
     return (in - span) / s + 1;
   }
 };
+
+// The convolution kernels' view of a resolved geometry with `filters` outputs.
+inline ConvShape conv_shape(const WindowGeometry& g, size_t filters) {
+  return ConvShape{g.in_h, g.in_w, g.in_c,  g.out_h, g.out_w,           filters,          g.k_h, g.k_w, g.s_h, g.s_w,
+                   g.d_h,  g.d_w,  g.pad_t, g.pad_l, (g.out_h + 1) / 2, (g.out_w + 1) / 2};
+}
 
 }  // namespace simdnn
