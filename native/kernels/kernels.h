@@ -5,11 +5,11 @@
 #include <cstddef>
 
 #include "basic_kernels.h"
+#include "conv_kernels.h"
 #include "gemm_kernels.h"
 #include "math_kernels.h"
 #include "norm_kernels.h"
 #include "optim_kernels.h"
-#include "conv_kernels.h"
 
 namespace simdnn {
 
@@ -26,14 +26,14 @@ struct Kernels {
   ConvKernels conv;
 };
 
-#define SIMDNN_DECLARE_ISA(ns)            \
-  namespace ns {                          \
-  void fill_basic(BasicKernels& k);       \
-  void fill_gemm(GemmKernels& k);         \
-  void fill_math(MathKernels& k);         \
-  void fill_optim(OptimKernels& k);       \
-  void fill_norm(NormKernels& k);         \
-  void fill_conv(ConvKernels& k); \
+#define SIMDNN_DECLARE_ISA(ns)      \
+  namespace ns {                    \
+  void fill_basic(BasicKernels& k); \
+  void fill_gemm(GemmKernels& k);   \
+  void fill_math(MathKernels& k);   \
+  void fill_optim(OptimKernels& k); \
+  void fill_norm(NormKernels& k);   \
+  void fill_conv(ConvKernels& k);   \
   }
 SIMDNN_DECLARE_ISA(scalar)
 #if defined(__x86_64__) || defined(_M_X64)

@@ -38,7 +38,6 @@ struct TileCursor {
 };
 }  // namespace
 
-
 // Direct convolution: NP output pixels (their windows' first input elements
 // at base[q], every tap inside the input) and NV vectors of filters from f,
 // the last of them `tail` lanes wide. The weights of a tap are loaded once
@@ -74,8 +73,7 @@ template <size_t NP>
 static inline void direct_inside(const float* const* base, const long* off, size_t k, const float* w, size_t F,
                                  const float* bias, bool relu, float* const* out) {
   size_t f = 0;
-  for (; f + 2 * kLanes <= F; f += 2 * kLanes)
-    direct_pixels<NP, 2>(base, off, k, w, F, f, kLanes, bias, relu, out);
+  for (; f + 2 * kLanes <= F; f += 2 * kLanes) direct_pixels<NP, 2>(base, off, k, w, F, f, kLanes, bias, relu, out);
   if (f + kLanes < F)
     direct_pixels<NP, 2>(base, off, k, w, F, f, F - f - kLanes, bias, relu, out);
   else if (f < F)
@@ -90,8 +88,7 @@ static void conv_direct(const float* x, const ConvShape& s, size_t p0, size_t n,
   long off[ConvKernels::kMaxDirectTaps];
   for (size_t a = 0; a < s.k_h; ++a)
     for (size_t b = 0; b < s.k_w; ++b)
-      for (size_t c = 0; c < C; ++c)
-        off[(a * s.k_w + b) * C + c] = (long)(((a * s.d_h) * s.in_w + b * s.d_w) * C + c);
+      for (size_t c = 0; c < C; ++c) off[(a * s.k_w + b) * C + c] = (long)(((a * s.d_h) * s.in_w + b * s.d_w) * C + c);
   const size_t span_h = (s.k_h - 1) * s.d_h, span_w = (s.k_w - 1) * s.d_w;
   size_t sample = p0 / pix, oi = (p0 % pix) / s.out_w, oj = (p0 % pix) % s.out_w;
   // A window partly in the padding: its taps gathered (zeros outside) into a
@@ -183,8 +180,8 @@ static void wino_input_tiles(const float* x, const ConvShape& s, size_t t0, size
   }
 }
 
-static void wino_output_tiles(const float* m, size_t ld, const ConvShape& s, size_t t0, size_t n,
-                              const float* bias, bool relu, float* y) {
+static void wino_output_tiles(const float* m, size_t ld, const ConvShape& s, size_t t0, size_t n, const float* bias,
+                              bool relu, float* y) {
   const size_t F = s.filters, sample_size = s.out_h * s.out_w * F;
   TileCursor cur(s, t0);
   for (size_t r = 0; r < n; ++r, cur.next()) {
