@@ -3,6 +3,8 @@
 // Winograd F(2x2, 3x3) transforms, vectorized over channels (or filters).
 // Include after the ISA's vec header with SIMDNN_ISA_NS defined to that ISA's
 // namespace.
+#include <algorithm>
+
 namespace simdnn {
 namespace SIMDNN_ISA_NS {
 
@@ -90,53 +92,67 @@ static void conv_direct(const float* x, const ConvShape& s, size_t p0, size_t n,
     for (size_t b = 0; b < s.k_w; ++b)
       for (size_t c = 0; c < C; ++c) off[(a * s.k_w + b) * C + c] = (long)(((a * s.d_h) * s.in_w + b * s.d_w) * C + c);
   const size_t span_h = (s.k_h - 1) * s.d_h, span_w = (s.k_w - 1) * s.d_w;
-  size_t sample = p0 / pix, oi = (p0 % pix) / s.out_w, oj = (p0 % pix) % s.out_w;
+  // The output columns whose windows lie inside the input's width: [j_lo, j_hi).
+  const size_t j_lo = std::min(s.out_w, (s.pad_l + s.s_w - 1) / s.s_w);
+  const size_t j_hi =
+      s.in_w + s.pad_l > span_w ? std::min(s.out_w, (s.in_w - 1 + s.pad_l - span_w) / s.s_w + 1) : (size_t)0;
   // A window partly in the padding: its taps gathered (zeros outside) into a
-  // patch of its own.
+  // patch of its own, read in tap order.
   float patch[ConvKernels::kMaxDirectTaps];
   long seq[ConvKernels::kMaxDirectTaps];
   for (size_t t = 0; t < k; ++t) seq[t] = (long)t;
+  const float* const patch_base[1] = {patch};
+  size_t sample = p0 / pix, oi = (p0 % pix) / s.out_w, oj = (p0 % pix) % s.out_w;
   for (size_t r = 0; r < n;) {
-    const float* base[4];
-    float* out[4];
-    size_t m = 0;
-    bool inside = true;
-    // Up to 4 pixels whose windows are inside the input, or one that is not.
-    while (m < 4 && r + m < n) {
-      const long ih0 = (long)(oi * s.s_h) - (long)s.pad_t, iw0 = (long)(oj * s.s_w) - (long)s.pad_l;
-      const bool in = ih0 >= 0 && iw0 >= 0 && (size_t)ih0 + span_h < s.in_h && (size_t)iw0 + span_w < s.in_w;
-      if (!in && m > 0) break;
-      const float* xs = x + sample * sample_size;
-      if (in) {
-        base[m] = xs + ((size_t)ih0 * s.in_w + (size_t)iw0) * C;
-      } else {
-        for (size_t a = 0; a < s.k_h; ++a)
-          for (size_t b = 0; b < s.k_w; ++b) {
-            const long ih = ih0 + (long)(a * s.d_h), iw = iw0 + (long)(b * s.d_w);
-            const bool valid = ih >= 0 && iw >= 0 && ih < (long)s.in_h && iw < (long)s.in_w;
-            for (size_t c = 0; c < C; ++c)
-              patch[(a * s.k_w + b) * C + c] = valid ? xs[((size_t)ih * s.in_w + (size_t)iw) * C + c] : 0.f;
-          }
-        base[m] = patch;
-        inside = false;
-      }
-      out[m] = y + (r + m) * F;
-      ++m;
-      if (++oj == s.out_w) {
-        oj = 0;
-        if (++oi == s.out_h) {
-          oi = 0;
-          ++sample;
+    // The rest of output row oi of this sample, from column oj.
+    const size_t len = std::min(s.out_w - oj, n - r), end = oj + len;
+    const float* xs = x + sample * sample_size;
+    const long ih0 = (long)(oi * s.s_h) - (long)s.pad_t;
+    float* const yr = y + (r - oj) * F;  // output of column j at yr + j * F
+    auto border = [&](size_t j) {
+      const long iw0 = (long)(j * s.s_w) - (long)s.pad_l;
+      for (size_t a = 0; a < s.k_h; ++a)
+        for (size_t b = 0; b < s.k_w; ++b) {
+          const long ih = ih0 + (long)(a * s.d_h), iw = iw0 + (long)(b * s.d_w);
+          const bool valid = ih >= 0 && iw >= 0 && ih < (long)s.in_h && iw < (long)s.in_w;
+          for (size_t c = 0; c < C; ++c)
+            patch[(a * s.k_w + b) * C + c] = valid ? xs[((size_t)ih * s.in_w + (size_t)iw) * C + c] : 0.f;
         }
+      float* const out[1] = {yr + j * F};
+      direct_inside<1>(patch_base, seq, k, w, F, bias, relu, out);
+    };
+    const bool row_inside = ih0 >= 0 && (size_t)ih0 + span_h < s.in_h;
+    const size_t lo = row_inside ? std::min(std::max(j_lo, oj), end) : end;
+    const size_t hi = row_inside ? std::max(lo, std::min(j_hi, end)) : end;
+    for (size_t j = oj; j < lo; ++j) border(j);
+    if (lo < hi) {
+      // Windows inside: the first input element of column j's window.
+      const float* row = xs + (size_t)ih0 * s.in_w * C;
+      const size_t step = s.s_w * C;
+      // (j * s_w >= pad_l from j_lo on.)
+      auto at = [&](size_t j) { return row + j * step - s.pad_l * C; };
+      size_t j = lo;
+      for (; j + 4 <= hi; j += 4) {
+        const float* base[4] = {at(j), at(j + 1), at(j + 2), at(j + 3)};
+        float* out[4] = {yr + j * F, yr + (j + 1) * F, yr + (j + 2) * F, yr + (j + 3) * F};
+        direct_inside<4>(base, off, k, w, F, bias, relu, out);
       }
-      if (!inside) break;
+      for (; j < hi; ++j) {
+        const float* base[1] = {at(j)};
+        float* out[1] = {yr + j * F};
+        direct_inside<1>(base, off, k, w, F, bias, relu, out);
+      }
     }
-    const long* o = inside ? off : seq;
-    if (m == 4)
-      direct_inside<4>(base, o, k, w, F, bias, relu, out);
-    else
-      for (size_t q = 0; q < m; ++q) direct_inside<1>(base + q, o, k, w, F, bias, relu, out + q);
-    r += m;
+    for (size_t j = hi; j < end; ++j) border(j);
+    r += len;
+    oj = end;
+    if (oj == s.out_w) {
+      oj = 0;
+      if (++oi == s.out_h) {
+        oi = 0;
+        ++sample;
+      }
+    }
   }
 }
 

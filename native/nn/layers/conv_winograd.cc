@@ -45,8 +45,8 @@ void WinogradConv::prepare(const Kernels& kern, const float* kernel, uint64_t ve
   if (ready(kern, version)) return;
   for_ = nullptr;
   const size_t C = s_.channels, F = s_.filters, cf = C * F;
-  u_.resize(16 * cf);
-  float* u = u_.data();
+  AlignedBuffer transformed(16 * cf);  // U_ξ, each C x F row-major
+  float* u = transformed.data();
   // U = G g Gᵀ per (channel, filter), G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1], in
   // double; g[a][b] is kernel[a][b][c][f].
   for (size_t c = 0; c < C; ++c)
@@ -88,11 +88,28 @@ void WinogradConv::run_block(const Kernels& kern, const float* x, size_t t0, siz
   float* v = t_v.data();
   float* m = t_m.data();
   kern.conv.winograd_input(x, s_, t0, n, v, cap * C);
+  // The 16 products M_ξ = V_ξ · U_ξ straight on the micro-kernels: V_ξ read
+  // in place (row-major, C apart), U_ξ packed; for each NR-wide panel of U_ξ
+  // (in L1), every MR-row tile of V_ξ. (sgemm's driver, called 16 times per
+  // block, cost more than these small products on one thread.)
+  const GemmKernels& g = kern.gemm;
+  const size_t kb = gemm_k_block(C, g.kc), npad = (F + g.nr - 1) / g.nr * g.nr;
+  const GemmTileOut first{1.f, 0.f, nullptr}, rest{1.f, 1.f, nullptr};
   for (size_t xi = 0; xi < 16; ++xi) {
-    GemmEpilogue ep;
-    ep.packed_b = packed_.data() + xi * packed_stride_;
-    sgemm_with(kern, 1, false, false, n, F, C, 1.f, v + xi * cap * C, C, u_.data() + xi * C * F, F, 0.f,
-               m + xi * cap * F, F, &ep);
+    const float* a = v + xi * cap * C;
+    const float* pb = packed_.data() + xi * packed_stride_;
+    float* c = m + xi * cap * F;
+    for (size_t pc = 0; pc < C; pc += kb) {
+      const size_t kc = std::min(kb, C - pc);
+      for (size_t j0 = 0; j0 < F; j0 += g.nr) {
+        const float* bp = pb + pc * npad + j0 * kc;
+        const size_t cols = std::min(g.nr, F - j0);
+        for (size_t i0 = 0; i0 < n; i0 += g.mr) {
+          const size_t rows = std::min(g.mr, n - i0);
+          g.rowmajor[rows](kc, a + i0 * C + pc, C, bp, g.nr, c + i0 * F + j0, F, cols, pc == 0 ? &first : &rest);
+        }
+      }
+    }
   }
   kern.conv.winograd_output(m, cap * F, s_, t0, n, bias, relu, y);
 }

@@ -33,18 +33,17 @@ class WinogradConv {
   // done for this kernel version already.
   void prepare(const Kernels& kern, const float* kernel, uint64_t version);
   bool ready(const Kernels& kern, uint64_t version) const {
-    return for_ == &kern && version_ == version && u_.size() != 0;
+    return for_ == &kern && version_ == version && packed_.size() != 0;
   }
   // y = conv(x) + bias (nullptr: none), then ReLU if relu, for `rows`
   // samples, on at most `threads` threads. prepare() must have run.
   void run(const Kernels& kern, const float* x, size_t rows, const float* bias, bool relu, float* y,
            size_t threads) const;
-  size_t bytes() const { return u_.bytes() + packed_.bytes(); }
+  size_t bytes() const { return packed_.bytes(); }
 
  private:
   ConvShape s_;
-  AlignedBuffer u_;       // U_ξ = G g Gᵀ for ξ = 0..15, each C x F row-major
-  AlignedBuffer packed_;  // each U_ξ packed for the products (packed_stride_ floats apart)
+  AlignedBuffer packed_;  // U_ξ = G g Gᵀ for ξ = 0..15, each packed for the products (packed_stride_ apart)
   size_t packed_stride_ = 0;
   const Kernels* for_ = nullptr;
   uint64_t version_ = 0;
