@@ -182,11 +182,24 @@ Pool& pool() {
 
 }  // namespace
 
-size_t num_threads() { return pool().threads(); }
+namespace {
+thread_local bool t_serial = false;
+}  // namespace
+
+SerialScope::SerialScope() : outer_(t_serial) { t_serial = true; }
+SerialScope::~SerialScope() { t_serial = outer_; }
+
+size_t num_threads() { return t_serial ? 1 : pool().threads(); }
 void set_num_threads(size_t n) { pool().set_threads(std::max<size_t>(1, std::min<size_t>(n, 256))); }
 size_t physical_cores() { return pool().physical(); }
 
-void parallel_run(size_t max_threads, const std::function<void(size_t, size_t)>& fn) { pool().run(max_threads, fn); }
+void parallel_run(size_t max_threads, const std::function<void(size_t, size_t)>& fn) {
+  if (t_serial) {
+    fn(0, 1);
+    return;
+  }
+  pool().run(max_threads, fn);
+}
 
 void parallel_for(size_t n, size_t grain, const std::function<void(size_t, size_t)>& fn) {
   if (n == 0) return;

@@ -25,6 +25,20 @@ size_t physical_cores();
 // are captured and the first is rethrown in the caller.
 void parallel_run(size_t max_threads, const std::function<void(size_t tid, size_t nthreads)>& fn);
 
+// Within its scope, the parallel regions this thread starts run inline on it,
+// and num_threads() reports 1 to it: for work too small to pay for waking the
+// helpers and waiting for them (a batch-1 prediction). Scopes nest.
+class SerialScope {
+ public:
+  SerialScope();
+  ~SerialScope();
+  SerialScope(const SerialScope&) = delete;
+  SerialScope& operator=(const SerialScope&) = delete;
+
+ private:
+  bool outer_;
+};
+
 // Splits [0, n) into contiguous chunks of at least `grain` items, one chunk per
 // thread, and calls fn(begin, end) for each. Runs inline when n < 2 * grain.
 void parallel_for(size_t n, size_t grain, const std::function<void(size_t begin, size_t end)>& fn);

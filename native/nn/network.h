@@ -151,6 +151,9 @@ class Network {
   // Refreshes the folds and returns the layers a prediction runs through.
   const std::vector<Layer*>& predict_layers();
   // How many of seq's first layers predict runs on sub-blocks (0: none).
+  // Multiply-adds of a forward pass per row (each layer's kernel size times
+  // its outputs per kernel column): the scale of a prediction's work.
+  double macs_per_row();
   size_t wide_prefix(const std::vector<Layer*>& seq) const;
   std::vector<const float*> inputs_;  // input of each layer in the last forward
   std::vector<AlignedBuffer> grads_;  // dL/d(input of layer i), i >= 1
