@@ -196,7 +196,7 @@ describe('simdnn serve', () => {
   // emulation (npm run test:arm64, SIMDNN_EMULATOR) they measure qemu, so the test skips itself there. It
   // skips itself in npm run test:sanitize too (SIMDNN_ADDON_PATH: libasan preloaded into every node
   // process): there, on a 2-core Zen 5, the sixth prediction's connection was closed by the server and the
-  // vitest process never saw it, nor did its own test timeout fire (three runs out of three).
+  // vitest process never saw it, nor did its own test timeout fire (in each of four runs).
   it.skipIf(Boolean(process.env.SIMDNN_EMULATOR) || Boolean(process.env.SIMDNN_ADDON_PATH))(
     'answers /metrics without the worker that dies during a scrape, and 503 while one hangs',
     async () => {
