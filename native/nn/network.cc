@@ -57,6 +57,11 @@ Network::Network(size_t input_size, const std::vector<LayerSpec>& specs, uint64_
   }
   specs_ = specs;
   for (auto& l : layers_) {
+    const std::vector<Param*> ps = l->params();
+    // A kernel [in, out] (dense) or [taps x in, filters] (conv) makes each of
+    // the layer's outputs a sum over one of its columns.
+    if (!ps.empty() && ps[0]->cols > 0)
+      macs_per_row_ += (double)ps[0]->value().size() * (double)(l->output_size() / ps[0]->cols);
     for (Param* p : l->params()) params_.push_back(p);
     for (Param* p : l->params()) weights_.push_back(p);
     for (Param* p : l->state()) weights_.push_back(p);
@@ -213,18 +218,6 @@ constexpr size_t kWideRow = 2048;
 constexpr double kMinParallelPredictMacs = 8e6;
 }  // namespace
 
-double Network::macs_per_row() {
-  double macs = 0;
-  for (const auto& l : layers_) {
-    const std::vector<Param*> ps = l->params();
-    // A kernel [in, out] (dense) or [taps x in, filters] (conv) makes each of
-    // the layer's outputs a sum over one of its columns.
-    if (!ps.empty() && ps[0]->cols > 0)
-      macs += (double)ps[0]->value().size() * (double)(l->output_size() / ps[0]->cols);
-  }
-  return macs;
-}
-
 size_t Network::wide_prefix(const std::vector<Layer*>& seq) const {
   size_t last_wide = 0;  // one past the last layer with a wide output
   for (size_t i = 0; i < seq.size(); ++i)
@@ -255,7 +248,7 @@ bool Network::predict(const float* x, size_t rows, float* dst) {
   if (!blocked) {
     // A forward pass this small runs on the calling thread alone.
     std::optional<SerialScope> serial;
-    if ((double)rows * macs_per_row() < kMinParallelPredictMacs) serial.emplace();
+    if ((double)rows * macs_per_row_ < kMinParallelPredictMacs) serial.emplace();
     const float* y = forward(x, rows, Pass::Predict);
     if (n_out) std::memmove(dst, y, n_out * sizeof(float));  // y is x when every layer is the identity
     return false;

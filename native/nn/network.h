@@ -148,12 +148,13 @@ class Network {
   std::vector<bool> relu_in_next_;
   bool fold_enabled_ = true;
   std::vector<Layer*> predict_layers_;  // the layers predict runs through
+  // Multiply-adds of a forward pass per row (each layer's kernel size times its
+  // outputs per kernel column), set when the layers are built: the scale of a
+  // prediction's work.
+  double macs_per_row_ = 0;
   // Refreshes the folds and returns the layers a prediction runs through.
   const std::vector<Layer*>& predict_layers();
   // How many of seq's first layers predict runs on sub-blocks (0: none).
-  // Multiply-adds of a forward pass per row (each layer's kernel size times
-  // its outputs per kernel column): the scale of a prediction's work.
-  double macs_per_row();
   size_t wide_prefix(const std::vector<Layer*>& seq) const;
   std::vector<const float*> inputs_;  // input of each layer in the last forward
   std::vector<AlignedBuffer> grads_;  // dL/d(input of layer i), i >= 1

@@ -255,17 +255,21 @@ void Conv::run_forward(const float* x, size_t rows, float* z, float* act_out, co
   });
 }
 
+void Conv::run_winograd(const Kernels& kern, const float* x, size_t rows, float* y, size_t threads) const {
+  winograd_->run(kern, x, rows, use_bias_ ? bias_.value().data() : nullptr, act_ == Act::Relu, y, threads);
+}
+
 void Conv::prepare_predict(size_t) {
   if (winograd_)
     winograd_->prepare(kernels(), kernel_.value().data(), kernel_.version());
-  else
+  else if (!direct_)
     packed_kernel(kernels());
 }
 
 const float* Conv::predict_rows(const float* x, size_t rows, float* y) const {
   const Kernels& kern = kernels();
   if (winograd_ && winograd_->ready(kern, kernel_.version())) {
-    winograd_->run(kern, x, rows, use_bias_ ? bias_.value().data() : nullptr, act_ == Act::Relu, y, 1);
+    run_winograd(kern, x, rows, y, 1);
     return y;
   }
   run_forward(x, rows, y, nullptr, packed_if_current(kern), 1);
@@ -277,11 +281,11 @@ const float* Conv::forward(const float* x, size_t rows, Pass pass, Rng&) {
   if (pass == Pass::Predict && winograd_) {
     winograd_->prepare(kern, kernel_.value().data(), kernel_.version());
     y_.resize(rows * output_size());
-    winograd_->run(kern, x, rows, use_bias_ ? bias_.value().data() : nullptr, act_ == Act::Relu, y_.data(),
-                   num_threads());
+    run_winograd(kern, x, rows, y_.data(), num_threads());
     return y_.data();
   }
-  const float* packed = packed_kernel(kern);
+  // (The direct kernel reads the kernel as stored: nothing to pack.)
+  const float* packed = direct_ ? nullptr : packed_kernel(kern);
   const size_t n = rows * output_size();
   y_.resize(n);
   // ReLU needs no pre-activation for backward (y > 0 exactly where z > 0):

@@ -76,6 +76,8 @@ class Conv : public Layer {
   void forward_block(const Kernels& kern, const float* x, size_t p0, size_t n, float* z, float* act_out,
                      const float* packed) const;
   void run_forward(const float* x, size_t rows, float* z, float* act_out, const float* packed, size_t threads) const;
+  // Predict's Winograd path into y (winograd_ prepared for the current kernel).
+  void run_winograd(const Kernels& kern, const float* x, size_t rows, float* y, size_t threads) const;
 
   const float* packed_kernel(const Kernels& kern);
   const float* packed_if_current(const Kernels& kern) const;
